@@ -1,0 +1,10 @@
+"""kzoo layers: codebooks, positional encodings and blocks (keras.ops only)."""
+
+from kzoo.layers.blocks import CodebookBlock
+from kzoo.layers.cache_hierarchy import CacheHierarchy
+from kzoo.layers.codebook import Codebook
+from kzoo.layers.positional import LearnedPositionalEncoding
+from kzoo.layers.positional import RandnPositionalEncoding
+from kzoo.layers.positional import RotaryPositionalEncoding
+from kzoo.layers.positional import SinusoidalPositionalEncoding
+from kzoo.layers.product_codebook import ProductCodebook

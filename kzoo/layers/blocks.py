@@ -1,0 +1,144 @@
+"""The per-time-step block the reference codebook models are made of."""
+
+import keras
+
+from kzoo.layers.positional import RotaryPositionalEncoding
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class CodebookBlock(keras.layers.Layer):
+    """Dense encoder, positional encoding, LayerNorm, codebook, Dense decoder.
+
+    Applied to every time step: `(B, T, F)` inputs become `(B, T, d_model)`
+    through the encoder, an additive positional encoding is added, a
+    LayerNorm (PyTorch epsilon 1e-5) normalises, a rotary encoding (if that
+    is the `positional_encoding`) rotates the queries, the codebook reads,
+    and the decoder maps back to `output_dim`. With `vqmlp`'s settings
+    (no norm, no encoding) this is exactly the reference model.
+
+    Args:
+        d_model: width of the codebook read.
+        codebook: the codebook layer (`Codebook`, `ProductCodebook` or
+            `CacheHierarchy`), given as a layer instance.
+        positional_encoding: `None` or a positional-encoding layer
+            instance; an additive one is applied before the LayerNorm, a
+            `RotaryPositionalEncoding` to the queries after it.
+        layer_norm: whether to normalise before the read.
+        output_dim: features predicted per time step.
+        layer_norm_epsilon: epsilon of the LayerNorm.
+        kernel_initializer: of both Dense layers (Xavier-uniform, as the
+            reference).
+
+    Input shape:
+        `(B, T, F)`.
+
+    Output shape:
+        `(B, T, output_dim)`.
+    """
+
+    def __init__(
+        self,
+        d_model,
+        codebook,
+        positional_encoding=None,
+        layer_norm=True,
+        output_dim=1,
+        layer_norm_epsilon=1e-5,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        for name, value in (("d_model", d_model), ("output_dim", output_dim)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(
+                    f"`{name}` must be an integer >= 1. Received: {value!r}"
+                )
+        if isinstance(codebook, dict):
+            codebook = keras.saving.deserialize_keras_object(codebook)
+        if not isinstance(codebook, keras.layers.Layer):
+            raise ValueError(
+                f"`codebook` must be a layer. Received: {codebook!r}"
+            )
+        if isinstance(positional_encoding, dict):
+            positional_encoding = keras.saving.deserialize_keras_object(
+                positional_encoding
+            )
+        if positional_encoding is not None and not isinstance(
+            positional_encoding, keras.layers.Layer
+        ):
+            raise ValueError(
+                "`positional_encoding` must be None or a layer. "
+                f"Received: {positional_encoding!r}"
+            )
+        self.d_model = d_model
+        self.codebook = codebook
+        self.positional_encoding = positional_encoding
+        self.layer_norm = bool(layer_norm)
+        self.output_dim = output_dim
+        self.layer_norm_epsilon = float(layer_norm_epsilon)
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.encoder = keras.layers.Dense(
+            d_model,
+            kernel_initializer=self.kernel_initializer,
+            name="encoder",
+        )
+        self.norm = (
+            keras.layers.LayerNormalization(
+                epsilon=layer_norm_epsilon, name="norm"
+            )
+            if layer_norm
+            else None
+        )
+        self.decoder = keras.layers.Dense(
+            output_dim,
+            kernel_initializer=keras.initializers.get(kernel_initializer),
+            name="decoder",
+        )
+        self._rotary = isinstance(positional_encoding, RotaryPositionalEncoding)
+
+    def build(self, input_shape):
+        self.encoder.build(input_shape)
+        hidden = tuple(input_shape[:-1]) + (self.d_model,)
+        if self.positional_encoding is not None:
+            self.positional_encoding.build(hidden)
+        if self.norm is not None:
+            self.norm.build(hidden)
+        self.codebook.build(hidden)
+        self.decoder.build(hidden)
+
+    def call(self, inputs, training=False):
+        hidden = self.encoder(inputs)
+        if self.positional_encoding is not None and not self._rotary:
+            hidden = self.positional_encoding(hidden)
+        if self.norm is not None:
+            hidden = self.norm(hidden)
+        if self._rotary:
+            hidden = self.positional_encoding(hidden)
+        hidden = self.codebook(hidden, training=training)
+        return self.decoder(hidden)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.output_dim,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "d_model": self.d_model,
+                "codebook": keras.saving.serialize_keras_object(self.codebook),
+                "positional_encoding": (
+                    None
+                    if self.positional_encoding is None
+                    else keras.saving.serialize_keras_object(
+                        self.positional_encoding
+                    )
+                ),
+                "layer_norm": self.layer_norm,
+                "output_dim": self.output_dim,
+                "layer_norm_epsilon": self.layer_norm_epsilon,
+                "kernel_initializer": keras.initializers.serialize(
+                    self.kernel_initializer
+                ),
+            }
+        )
+        return config

@@ -1,0 +1,199 @@
+"""The cache-hierarchy codebook: "method 3" (and, with heads, "method 2+3")."""
+
+import keras
+from keras import ops
+
+from kzoo.layers.base_codebook import _check_positive_int
+from kzoo.layers.codebook import Codebook
+from kzoo.layers.product_codebook import ProductCodebook
+
+ORDERS = ("inc", "dec")
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class CacheHierarchy(keras.layers.Layer):
+    """Codebooks of several sizes that exchange information level by level.
+
+    Write `R(Q, C)` for a codebook read of queries `Q` against table `C`
+    (soft or hard, as `Codebook`; with `n_head > 1` every level is a
+    `ProductCodebook`: method 2+3) and `LN` for a LayerNorm.
+
+    `order="inc"` (sizes grow with the level, e.g. `[32, 128, 512]`): the
+    tables exchange first, from the largest down, `C'_k = C_k`,
+    `C'_i = C_i + R(LN_i(C_i), C'_{i+1})`; then the input reads level 1,
+    `out = R(LN_0(x), C'_1)` (`+ x` when `residual`). The exchange does not
+    depend on the input and is computed once per call.
+
+    `order="dec"` (sizes shrink, e.g. `[512, 128, 32]`): `h_0 = x`,
+    `h_i = R(LN_i(h_{i-1}), C_i)` (`+ h_{i-1}` when `residual`),
+    `out = h_k`.
+
+    Args:
+        sizes: rows of each level's table, level 1 first; strictly
+            increasing for `"inc"`, strictly decreasing for `"dec"`.
+        order: `"inc"` or `"dec"`.
+        n_head: heads of every level (1: flat `Codebook` levels).
+        residual: add the read's input to its output.
+        mode: `"soft"` or `"hard"` reads.
+        temperature: soft-read temperature.
+        train_codebook: whether gradients train the tables.
+        head_norm: with `n_head > 1`, a per-head LayerNorm in each read.
+        layer_norm_epsilon: epsilon of every LayerNorm (PyTorch's 1e-5).
+        seed: seeds level `i`'s N(0, 1) table with `seed + i`.
+
+    Variables:
+        level `i` (`level_{i}` sublayer) holds `codebook` of shape
+        `(sizes[i-1], D)`, or `(n_head, sizes[i-1], D / n_head)`.
+
+    Input shape:
+        `(B, T, D)`.
+
+    Output shape:
+        `(B, T, D)`.
+    """
+
+    def __init__(
+        self,
+        sizes,
+        order="inc",
+        n_head=1,
+        residual=True,
+        mode="soft",
+        temperature=1.0,
+        train_codebook=False,
+        head_norm=False,
+        layer_norm_epsilon=1e-5,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if order not in ORDERS:
+            raise ValueError(
+                f"`order` must be one of {ORDERS}. Received: order={order!r}"
+            )
+        sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
+        if not isinstance(sizes, list) or not sizes:
+            raise ValueError(
+                f"`sizes` must be a non-empty list of integers. "
+                f"Received: sizes={sizes!r}"
+            )
+        for size in sizes:
+            _check_positive_int("sizes", size)
+        steps = [b - a for a, b in zip(sizes, sizes[1:])]
+        if order == "inc" and any(step <= 0 for step in steps):
+            raise ValueError(
+                "`sizes` must strictly increase for order='inc'. "
+                f"Received: sizes={sizes}"
+            )
+        if order == "dec" and any(step >= 0 for step in steps):
+            raise ValueError(
+                "`sizes` must strictly decrease for order='dec'. "
+                f"Received: sizes={sizes}"
+            )
+        _check_positive_int("n_head", n_head)
+        self.sizes = sizes
+        self.order = order
+        self.n_head = n_head
+        self.residual = bool(residual)
+        self.mode = mode
+        self.temperature = temperature
+        self.train_codebook = bool(train_codebook)
+        self.head_norm = bool(head_norm)
+        self.layer_norm_epsilon = float(layer_norm_epsilon)
+        self.seed = seed
+        self.levels = []
+        for i, size in enumerate(sizes, start=1):
+            common = dict(
+                mode=mode,
+                temperature=temperature,
+                train_codebook=train_codebook,
+                seed=None if seed is None else seed + i,
+                name=f"level_{i}",
+            )
+            if n_head == 1:
+                level = Codebook(size, **common)
+            else:
+                level = ProductCodebook(
+                    size, n_head, head_norm=head_norm, **common
+                )
+            # In "inc" order only level 1 is read by the input.
+            level.reports_stats = order == "dec" or i == 1
+            self.levels.append(level)
+        self.norms = [
+            keras.layers.LayerNormalization(
+                epsilon=layer_norm_epsilon, name=f"norm_{i}"
+            )
+            for i in range(len(sizes))
+        ]
+
+    def build(self, input_shape):
+        dim = input_shape[-1]
+        if dim is not None and dim % self.n_head:
+            raise ValueError(
+                f"`n_head` must divide the feature size D={dim}. "
+                f"Received: n_head={self.n_head}"
+            )
+        for level, norm in zip(self.levels, self.norms):
+            level.build(input_shape)
+            norm.build(input_shape)
+
+    def _rows(self, table):
+        """Grouped `(G, V, d)` table to full rows `(V, G * d)`."""
+        n_group, vocab_size, dim = table.shape
+        return ops.reshape(
+            ops.transpose(table, (1, 0, 2)), (vocab_size, n_group * dim)
+        )
+
+    def _grouped(self, rows, n_group):
+        vocab_size, dim = rows.shape
+        return ops.transpose(
+            ops.reshape(rows, (vocab_size, n_group, dim // n_group)), (1, 0, 2)
+        )
+
+    def exchanged_tables(self, training=False):
+        """`[C'_1, ..., C'_k]` of the increasing order, each `(G, V_i, d)`."""
+        tables = [level.grouped_table() for level in self.levels]
+        exchanged = [tables[-1]]
+        for i in range(len(tables) - 2, -1, -1):
+            queries = self.norms[i + 1](self._rows(tables[i]))
+            read, _, _ = self.levels[i + 1].read(
+                queries, table=exchanged[0], training=training
+            )
+            exchanged.insert(
+                0, tables[i] + self._grouped(read, tables[i].shape[0])
+            )
+        return exchanged
+
+    def call(self, inputs, training=False):
+        if self.order == "inc":
+            table = self.exchanged_tables(training=training)[0]
+            out = self.levels[0](
+                self.norms[0](inputs), table=table, training=training
+            )
+            return out + inputs if self.residual else out
+        hidden = inputs
+        for level, norm in zip(self.levels, self.norms):
+            out = level(norm(hidden), training=training)
+            hidden = out + hidden if self.residual else out
+        return hidden
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "sizes": list(self.sizes),
+                "order": self.order,
+                "n_head": self.n_head,
+                "residual": self.residual,
+                "mode": self.mode,
+                "temperature": self.temperature,
+                "train_codebook": self.train_codebook,
+                "head_norm": self.head_norm,
+                "layer_norm_epsilon": self.layer_norm_epsilon,
+                "seed": self.seed,
+            }
+        )
+        return config

@@ -1,0 +1,64 @@
+"""The flat codebook: one table of `vocab_size` rows read by every token."""
+
+import keras
+
+from kzoo.layers.base_codebook import BaseCodebook
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class Codebook(BaseCodebook):
+    """Vector-quantised memory: each token reads a table `E` of `V` rows.
+
+    Soft mode (the reference `vqmlp` read, the default):
+        `p = softmax(x @ E.T * scale / temperature)`, `out = p @ E`,
+        `codes = argmax p`, with `scale = 1 / sqrt(D)` unless given.
+
+    Hard mode: `codes = argmin_v ||x - E_v||^2`, `out = x + sg(E_codes - x)`
+    (straight-through estimator). Adds `beta * mean((x - sg(q))^2)`
+    (commitment) and, when the table is trained by gradient,
+    `mean((sg(x) - q)^2)` (codebook loss) through `add_loss`. With `ema=True`
+    the table is instead an exponential moving average of the inputs
+    assigned to each row (`decay`, Laplace smoothing `epsilon`), updated only
+    when `training=True`; with `dead_code_threshold=n > 0`, rows unused for
+    `n` consecutive training steps are re-seeded from the current batch.
+
+    Every call writes the batch's code perplexity (`exp` of the entropy of
+    code frequencies) and the fraction of rows in use into the
+    non-trainable weights `perplexity` and `usage`; `kzoo.models.Model`
+    shows them in `fit()` logs.
+
+    Args:
+        vocab_size: number of rows `V` (>= 1).
+        mode: `"soft"` or `"hard"`.
+        temperature: soft mode, divides the logits (> 0).
+        scale: soft mode, logit multiplier; `None` means `1 / sqrt(D)`.
+        train_codebook: whether gradients train the table. `False` (the
+            default) keeps the N(0, 1) table fixed, as the reference does.
+        beta: weight of the commitment loss in hard mode.
+        ema: hard mode, update the table by EMA instead of by gradient.
+        decay: EMA decay in (0, 1).
+        epsilon: Laplace smoothing of the EMA cluster sizes (> 0).
+        dead_code_threshold: EMA mode, re-seed rows unused for this many
+            training steps; 0 disables.
+        return_codes: also return the int32 codes.
+        codebook_initializer: initializer of the table; default N(0, 1)
+            seeded with `seed`.
+        seed: seed of the default initializer and of dead-code re-seeding.
+
+    Variables:
+        `codebook`: `(vocab_size, D)`.
+
+    Input shape:
+        `(B, T, D)` (any leading axes).
+
+    Output shape:
+        `(B, T, D)`; with `return_codes`, also `(B, T)` int32 codes.
+    """
+
+    def build(self, input_shape):
+        self.n_group = 1
+        self.group_dim = input_shape[-1]
+        super().build(input_shape)
+
+    def _table_shape(self, dim):
+        return (self.vocab_size, dim)
