@@ -64,8 +64,11 @@ def code_counts(codes, n_group, vocab_size):
     """How often each row was chosen: `(G, V)` float32 counts."""
     offsets = ops.arange(n_group, dtype="int32") * vocab_size
     flat = ops.reshape(codes + offsets[None, :], (-1,))
-    counts = ops.bincount(flat, minlength=n_group * vocab_size)
-    counts = ops.cast(counts[: n_group * vocab_size], "float32")
+    counts = ops.segment_sum(
+        ops.ones_like(flat, dtype="float32"),
+        flat,
+        num_segments=n_group * vocab_size,
+    )
     return ops.reshape(counts, (n_group, vocab_size))
 
 

@@ -97,14 +97,18 @@ class CodebookBlock(keras.layers.Layer):
         self._rotary = isinstance(positional_encoding, RotaryPositionalEncoding)
 
     def build(self, input_shape):
-        self.encoder.build(input_shape)
         hidden = tuple(input_shape[:-1]) + (self.d_model,)
-        if self.positional_encoding is not None:
-            self.positional_encoding.build(hidden)
-        if self.norm is not None:
-            self.norm.build(hidden)
-        self.codebook.build(hidden)
-        self.decoder.build(hidden)
+        sublayers = [
+            (self.encoder, input_shape),
+            (self.positional_encoding, hidden),
+            (self.norm, hidden),
+            (self.codebook, hidden),
+            (self.decoder, hidden),
+        ]
+        for layer, shape in sublayers:
+            # A deserialised sublayer arrives already built.
+            if layer is not None and not layer.built:
+                layer.build(shape)
 
     def call(self, inputs, training=False):
         hidden = self.encoder(inputs)

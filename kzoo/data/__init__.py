@@ -1,0 +1,12 @@
+"""kzoo data: dataset specs, z-score normalisation, windows and splits."""
+
+from kzoo.data.datasets import DATASETS
+from kzoo.data.datasets import DataError
+from kzoo.data.datasets import Series
+from kzoo.data.datasets import load
+from kzoo.data.datasets import load_csv
+from kzoo.data.splits import SPLITS
+from kzoo.data.splits import split_indices
+from kzoo.data.windows import ZScore
+from kzoo.data.windows import check_length
+from kzoo.data.windows import make_windows

@@ -1,0 +1,149 @@
+"""Builders of the reference models, the codebook family and baselines.
+
+Every builder returns an uncompiled `kzoo.models.Model` taking `(B, T, 1)`
+z-scored values. `target="aligned"` models return `(B, T, 1)` (position `t`
+predicts value `t + 1`); `target="last"` models return `(B, 1)` (the value
+after the window).
+"""
+
+import keras
+
+from kzoo.layers import CacheHierarchy
+from kzoo.layers import Codebook
+from kzoo.layers import CodebookBlock
+from kzoo.layers import ProductCodebook
+from kzoo.layers.positional import ENCODINGS
+from kzoo.models.model import Model
+
+PE_CHOICES = ("none",) + tuple(ENCODINGS)
+METHODS = ("flat", "product", "hierarchy")
+
+
+def build_lstm(time_steps=None, units=64, layers=2, name="lstm"):
+    """Reference `lstm_linear1`: stacked LSTMs, Dense(1) on the last step.
+
+    Xavier-uniform kernels (recurrent ones too) and zero biases, no forget
+    bias offset: the reference's PyTorch initialisation.
+    """
+    inputs = keras.Input((time_steps, 1), name="series")
+    hidden = inputs
+    for i in range(layers):
+        hidden = keras.layers.LSTM(
+            units,
+            return_sequences=i < layers - 1,
+            kernel_initializer="glorot_uniform",
+            recurrent_initializer="glorot_uniform",
+            unit_forget_bias=False,
+            name=f"lstm_{i + 1}",
+        )(hidden)
+    outputs = keras.layers.Dense(
+        1, kernel_initializer="glorot_uniform", name="head"
+    )(hidden)
+    return Model(inputs, outputs, name=name)
+
+
+def make_codebook(
+    method,
+    vocab_size,
+    d_model,
+    n_head=1,
+    sizes=(32, 128, 512),
+    order="inc",
+    codebook="soft",
+    train_codebook=False,
+    head_norm=True,
+):
+    """The codebook layer of a method: flat, product (2), hierarchy (3, 2+3)."""
+    if method == "flat":
+        return Codebook(
+            vocab_size, mode=codebook, train_codebook=train_codebook,
+            name="codebook",
+        )
+    if method == "product":
+        if d_model % n_head:
+            raise ValueError(
+                f"n_head={n_head} must divide d_model={d_model}"
+            )
+        return ProductCodebook(
+            vocab_size, n_head, head_norm=head_norm, mode=codebook,
+            train_codebook=train_codebook, name="codebook",
+        )
+    if method == "hierarchy":
+        if d_model % n_head:
+            raise ValueError(
+                f"n_head={n_head} must divide d_model={d_model}"
+            )
+        return CacheHierarchy(
+            list(sizes), order=order, n_head=n_head, mode=codebook,
+            train_codebook=train_codebook, head_norm=head_norm and n_head > 1,
+            name="codebook",
+        )
+    raise ValueError(f"unknown method {method!r}; valid: {METHODS}")
+
+
+def build_codebook_mlp(
+    method="flat",
+    time_steps=None,
+    vocab_size=32,
+    d_model=8,
+    n_head=1,
+    sizes=(32, 128, 512),
+    order="inc",
+    pe="none",
+    codebook="soft",
+    train_codebook=False,
+    layer_norm=True,
+    max_length=None,
+    name="vqlnmlp",
+):
+    """Reference `vq*mlp` family: a `CodebookBlock` on every time step."""
+    if pe not in PE_CHOICES:
+        raise ValueError(f"unknown pe {pe!r}; valid: {', '.join(PE_CHOICES)}")
+    layer = make_codebook(
+        method, vocab_size, d_model, n_head=n_head, sizes=sizes, order=order,
+        codebook=codebook, train_codebook=train_codebook,
+    )
+    encoding = None
+    if pe != "none":
+        length = max_length or time_steps
+        if pe in ("randn", "learned") and length is None:
+            raise ValueError(f"pe={pe!r} needs time_steps or max_length")
+        encoding = ENCODINGS[pe](length, name="positional_encoding")
+    inputs = keras.Input((time_steps, 1), name="series")
+    outputs = CodebookBlock(
+        d_model, layer, positional_encoding=encoding, layer_norm=layer_norm,
+        name="block",
+    )(inputs)
+    return Model(inputs, outputs, name=name)
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class LastValue(keras.layers.Layer):
+    """Persistence: the forecast of every position is its own value.
+
+    Input shape `(B, T, 1)`, output shape `(B, T, 1)` (aligned targets).
+    """
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+def build_persistence(time_steps=None, name="persistence"):
+    """Baseline: repeat the last value (no weights, nothing to fit)."""
+    inputs = keras.Input((time_steps, 1), name="series")
+    return Model(inputs, LastValue(name="last_value")(inputs), name=name)
+
+
+def build_linear(time_steps=96, name="linear"):
+    """Baseline: one Dense over the whole window to the next value."""
+    if time_steps is None:
+        raise ValueError("the linear model needs a fixed time_steps")
+    inputs = keras.Input((time_steps, 1), name="series")
+    hidden = keras.layers.Flatten(name="flatten")(inputs)
+    outputs = keras.layers.Dense(
+        1, kernel_initializer="glorot_uniform", name="head"
+    )(hidden)
+    return Model(inputs, outputs, name=name)

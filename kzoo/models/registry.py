@@ -1,0 +1,201 @@
+"""The model registry: names, builders, targets and default hyperparameters."""
+
+import dataclasses
+
+from kzoo.models import builders
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSpec:
+    """How to build and train one named model.
+
+    Attributes:
+        builder: function returning an uncompiled model.
+        target: `"aligned"` (every position predicts the next value) or
+            `"last"` (the value after the window).
+        defaults: every tunable hyperparameter with its default; the keys
+            are the only hyperparameters the model accepts. `time_steps`,
+            `lr`, `batch_size` and `epochs` are training settings.
+        fixed: builder arguments that define the model and cannot change.
+        description: one line for `--help`.
+    """
+
+    builder: object
+    target: str
+    defaults: dict
+    fixed: dict = dataclasses.field(default_factory=dict)
+    description: str = ""
+
+    def hparams(self, **overrides):
+        unknown = sorted(set(overrides) - set(self.defaults))
+        if unknown:
+            raise ValueError(
+                f"unknown hyperparameter(s) {', '.join(unknown)}; valid: "
+                f"{', '.join(sorted(self.defaults))}"
+            )
+        values = {**self.defaults, **overrides}
+        validate(values)
+        return values
+
+
+_POSITIVE_INTS = ("time_steps", "batch_size", "vocab_size", "d_model",
+                  "n_head", "units", "layers")
+_CHOICES = {"codebook": ("soft", "hard"), "order": ("inc", "dec"),
+            "pe": builders.PE_CHOICES}
+
+
+def validate(values):
+    """`ValueError` naming the first hyperparameter with a bad value."""
+    for key in _POSITIVE_INTS:
+        value = values.get(key)
+        if key in values and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            raise ValueError(f"{key} must be an integer >= 1, got {value!r}")
+    if "lr" in values and not (
+        isinstance(values["lr"], (int, float)) and values["lr"] > 0
+    ):
+        raise ValueError(f"lr must be > 0, got {values['lr']!r}")
+    epochs = values.get("epochs", 0)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+    for key, choices in _CHOICES.items():
+        if key in values and values[key] not in choices:
+            raise ValueError(
+                f"{key} must be one of {', '.join(choices)}, "
+                f"got {values[key]!r}"
+            )
+    if "sizes" in values:
+        sizes = values["sizes"]
+        if not sizes or any(
+            isinstance(s, bool) or not isinstance(s, int) or s < 1
+            for s in sizes
+        ):
+            raise ValueError(
+                f"sizes must be a non-empty list of integers >= 1, got {sizes!r}"
+            )
+        steps = [b - a for a, b in zip(sizes, sizes[1:])]
+        order = values.get("order", "inc")
+        if (order == "inc" and any(x <= 0 for x in steps)) or (
+            order == "dec" and any(x >= 0 for x in steps)
+        ):
+            want = "increase" if order == "inc" else "decrease"
+            raise ValueError(
+                f"sizes must strictly {want} for order={order}, got "
+                f"{list(sizes)}"
+            )
+    n_head = values.get("n_head", 1)
+    if "d_model" in values and values["d_model"] % n_head:
+        raise ValueError(
+            f"n_head={n_head} must divide d_model={values['d_model']}"
+        )
+    if values.get("pe") in ("sin", "rope") and values.get("d_model", 0) % 2:
+        raise ValueError(
+            f"pe={values['pe']} needs an even d_model, got {values['d_model']}"
+        )
+
+
+TRAINING_KEYS = ("time_steps", "lr", "batch_size", "epochs")
+
+
+def _train(time_steps, lr, batch_size):
+    return {"time_steps": time_steps, "lr": lr, "batch_size": batch_size,
+            "epochs": 50}
+
+
+def _codebook(vocab_size, d_model, **extra):
+    return {"vocab_size": vocab_size, "d_model": d_model, "codebook": "soft",
+            "train_codebook": False, **extra}
+
+
+_FLAT = _train(96, 7e-3, 32)
+_SPECS = {
+    "lstm": ModelSpec(
+        builders.build_lstm, "last",
+        {**_train(112, 5e-4, 64), "units": 64, "layers": 2},
+        description="reference lstm_linear1: 2 x LSTM(64), Dense(1) on the "
+        "last step",
+    ),
+    "vqmlp": ModelSpec(
+        builders.build_codebook_mlp, "aligned",
+        {**_FLAT, **_codebook(32, 8, pe="none")},
+        {"method": "flat", "layer_norm": False},
+        "Dense encoder, soft read of a frozen N(0,1) codebook, Dense decoder",
+    ),
+    "vqlnmlp": ModelSpec(
+        builders.build_codebook_mlp, "aligned",
+        {**_FLAT, **_codebook(32, 8, pe="none")},
+        {"method": "flat", "layer_norm": True},
+        "vqmlp with LayerNorm before the read",
+    ),
+    "vqlnpemlp": ModelSpec(
+        builders.build_codebook_mlp, "aligned",
+        {**_FLAT, **_codebook(512, 32, pe="randn")},
+        {"method": "flat", "layer_norm": True},
+        "vqlnmlp with the fixed 0.01*randn positional encoding",
+    ),
+    "mhvqlnmlp": ModelSpec(
+        builders.build_codebook_mlp, "aligned",
+        {**_FLAT, **_codebook(32, 16, n_head=2, pe="none")},
+        {"method": "product", "layer_norm": True},
+        "product codebooks (method 2), per-head LayerNorm",
+    ),
+    "mhvqlnpemlp": ModelSpec(
+        builders.build_codebook_mlp, "aligned",
+        {**_FLAT, **_codebook(32, 16, n_head=2, pe="randn")},
+        {"method": "product", "layer_norm": True},
+        "mhvqlnmlp with the 0.01*randn positional encoding",
+    ),
+    "cachevq": ModelSpec(
+        builders.build_codebook_mlp, "aligned",
+        {**_FLAT, **_codebook(32, 32, sizes=(32, 128, 512), order="inc",
+                               pe="none")},
+        {"method": "hierarchy", "layer_norm": True, "n_head": 1},
+        "cache-hierarchy codebook (method 3)",
+    ),
+    "mhcachevq": ModelSpec(
+        builders.build_codebook_mlp, "aligned",
+        {**_FLAT, **_codebook(32, 32, n_head=2, sizes=(32, 128, 512),
+                               order="inc", pe="none")},
+        {"method": "hierarchy", "layer_norm": True},
+        "cache hierarchy of product codebooks (method 2+3)",
+    ),
+    "persistence": ModelSpec(
+        builders.build_persistence, "aligned", _train(96, 1e-3, 32),
+        description="baseline: repeats the last value (nothing to fit)",
+    ),
+    "linear": ModelSpec(
+        builders.build_linear, "last", _train(96, 1e-3, 32),
+        description="baseline: one Dense over the window",
+    ),
+}
+
+
+def available():
+    """Sorted names of every registered model."""
+    return sorted(_SPECS)
+
+
+def spec(name):
+    """The `ModelSpec` of `name`; `ValueError` listing the valid names."""
+    if name not in _SPECS:
+        raise ValueError(
+            f"unknown model {name!r}; valid: {', '.join(available())}"
+        )
+    return _SPECS[name]
+
+
+def build(name, **hparams):
+    """Build model `name` (uncompiled) with hyperparameters over defaults.
+
+    Training settings (`lr`, `batch_size`, `epochs`) are accepted and
+    ignored here; `time_steps` fixes the input length (models other than
+    `linear` also run on other lengths when built with `time_steps=None`).
+    """
+    model_spec = spec(name)
+    values = model_spec.hparams(**hparams)
+    kwargs = {k: v for k, v in values.items()
+              if k not in ("lr", "batch_size", "epochs")}
+    if "vocab_size" in kwargs and kwargs.get("pe") in ("randn", "learned"):
+        kwargs.setdefault("max_length", kwargs["time_steps"])
+    return model_spec.builder(name=name, **model_spec.fixed, **kwargs)

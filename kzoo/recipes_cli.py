@@ -1,0 +1,16 @@
+"""Helpers shared by the command-line recipes."""
+
+import os
+import sys
+
+
+def quiet_backend_logs():
+    """Silence TensorFlow's C++ start-up chatter (before it is imported)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def fail(error, code=2):
+    """Print a one-line error and exit with `code` (no traceback)."""
+    message = " ".join(str(error).split()) or type(error).__name__
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(code)
