@@ -10,7 +10,7 @@ def quiet_backend_logs():
 
 
 def fail(error, code=2):
-    """Print a one-line error and exit with `code` (no traceback)."""
+    """Print a one-line error to stderr and return the exit `code`."""
     message = " ".join(str(error).split()) or type(error).__name__
     print(f"error: {message}", file=sys.stderr)
-    sys.exit(code)
+    return code

@@ -162,8 +162,13 @@ def main(argv=None):
     return 0
 
 
-if __name__ == "__main__":
+def cli(argv=None):
+    """`main` with bad input turned into a one-line error and exit code 2."""
     try:
-        sys.exit(main())
+        return main(argv)
     except (ValueError, OSError) as error:
-        fail(error)
+        return fail(error)
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -29,10 +29,6 @@ class Model(keras.Model):
                 self._stat_sources.append(variable)
                 self._stat_trackers.append(tracker)
 
-    @property
-    def metrics(self):
-        return super().metrics + list(self._stat_trackers)
-
     def compute_loss(self, *args, **kwargs):
         loss = super().compute_loss(*args, **kwargs)
         for variable, tracker in zip(self._stat_sources, self._stat_trackers):

@@ -1,0 +1,126 @@
+import numpy as np
+import pytest
+
+from conftest import np_hard_read
+from conftest import np_layer_norm
+from conftest import np_soft_read
+from conftest import to_numpy
+from kzoo.layers import CacheHierarchy
+
+ATOL = 1e-5
+
+
+def _randomise_norms(layer, rng):
+    for norm in layer.norms:
+        norm.set_weights([
+            rng.normal(1, 0.2, w.shape).astype("float32")
+            for w in norm.get_weights()
+        ])
+
+
+def np_read(q, table, mode, scale):
+    """q (..., D), table (G, V, d): a (product) codebook read."""
+    n_head, _, dh = table.shape
+    heads = q.reshape(q.shape[:-1] + (n_head, dh))
+    out = []
+    for h in range(n_head):
+        if mode == "soft":
+            out.append(np_soft_read(heads[..., h, :], table[h], scale)[0])
+        else:
+            out.append(np_hard_read(heads[..., h, :], table[h])[0])
+    return np.concatenate(out, -1)
+
+
+def np_hierarchy(x, layer, mode):
+    dim = x.shape[-1]
+    scale = 1 / np.sqrt(dim)
+    tables = [to_numpy(level.codebook) for level in layer.levels]
+    tables = [t if t.ndim == 3 else t[None] for t in tables]
+    norms = [[to_numpy(w) for w in norm.weights] for norm in layer.norms]
+
+    def ln(i, v):
+        return np_layer_norm(v, norms[i][0], norms[i][1])
+
+    def rows(t):
+        return t.transpose(1, 0, 2).reshape(t.shape[1], -1)
+
+    def grouped(r, g):
+        return r.reshape(r.shape[0], g, -1).transpose(1, 0, 2)
+
+    if layer.order == "inc":
+        exchanged = tables[-1]
+        for i in range(len(tables) - 2, -1, -1):
+            read = np_read(ln(i + 1, rows(tables[i])), exchanged, mode, scale)
+            exchanged = tables[i] + grouped(read, tables[i].shape[0])
+        out = np_read(ln(0, x), exchanged, mode, scale)
+        return out + x if layer.residual else out
+    h = x
+    for i, table in enumerate(tables):
+        out = np_read(ln(i, h), table, mode, scale)
+        h = out + h if layer.residual else out
+    return h
+
+
+@pytest.mark.parametrize("order, sizes", [("inc", [4, 8, 16]),
+                                          ("dec", [16, 8, 4])])
+@pytest.mark.parametrize("n_head", [1, 2])
+@pytest.mark.parametrize("residual", [True, False])
+def test_soft_matches_numpy(rng, order, sizes, n_head, residual):
+    x = rng.normal(size=(2, 5, 8)).astype("float32")
+    layer = CacheHierarchy(sizes, order=order, n_head=n_head,
+                           residual=residual, seed=3)
+    layer(x)
+    _randomise_norms(layer, rng)
+    np.testing.assert_allclose(
+        to_numpy(layer(x)), np_hierarchy(x, layer, "soft"), atol=ATOL
+    )
+
+
+@pytest.mark.parametrize("order, sizes", [("inc", [4, 8]), ("dec", [8, 4])])
+def test_hard_matches_numpy(rng, order, sizes):
+    x = rng.normal(size=(2, 5, 8)).astype("float32")
+    layer = CacheHierarchy(sizes, order=order, mode="hard")
+    layer(x)
+    np.testing.assert_allclose(
+        to_numpy(layer(x)), np_hierarchy(x, layer, "hard"), atol=ATOL
+    )
+
+
+def test_variables_are_named_per_level(rng):
+    layer = CacheHierarchy([4, 8], n_head=2)
+    layer(np.zeros((1, 3, 8), "float32"))
+    shapes = {w.path: tuple(w.shape) for w in layer.weights}
+    assert shapes["cache_hierarchy/level_1/codebook"] == (2, 4, 4)
+    assert shapes["cache_hierarchy/level_2/codebook"] == (2, 8, 4)
+
+
+def test_config_round_trip(rng):
+    x = rng.normal(size=(2, 3, 8)).astype("float32")
+    layer = CacheHierarchy([8, 4], order="dec", n_head=2, head_norm=True)
+    layer(x)
+    clone = CacheHierarchy.from_config(layer.get_config())
+    clone(x)
+    clone.set_weights(layer.get_weights())
+    np.testing.assert_array_equal(to_numpy(layer(x)), to_numpy(clone(x)))
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"sizes": []}, "sizes"),
+        ({"sizes": [8, 4], "order": "inc"}, "sizes"),
+        ({"sizes": [4, 8], "order": "dec"}, "sizes"),
+        ({"sizes": [4, 4], "order": "inc"}, "sizes"),
+        ({"sizes": [4, 8], "order": "up"}, "order"),
+        ({"sizes": [0, 8]}, "sizes"),
+        ({"sizes": [4, 8], "mode": "x"}, "mode"),
+    ],
+)
+def test_bad_configuration(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        CacheHierarchy(**kwargs)
+
+
+def test_heads_must_divide_features():
+    with pytest.raises(ValueError, match="n_head"):
+        CacheHierarchy([4, 8], n_head=3)(np.zeros((1, 2, 8), "float32"))
