@@ -3,7 +3,7 @@
 import ast
 import os
 
-from conftest import ROOT
+from helpers import ROOT
 
 FORBIDDEN = {"torch", "jax", "jaxlib", "tensorflow"}
 

@@ -2,9 +2,9 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import np_layer_norm
-from conftest import np_soft_read
-from conftest import to_numpy
+from helpers import np_layer_norm
+from helpers import np_soft_read
+from helpers import to_numpy
 from kzoo.layers import Codebook
 from kzoo.layers import CodebookBlock
 from kzoo.layers import RandnPositionalEncoding

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from conftest import np_hard_read
-from conftest import np_layer_norm
-from conftest import np_soft_read
-from conftest import to_numpy
+from helpers import np_hard_read
+from helpers import np_layer_norm
+from helpers import np_soft_read
+from helpers import to_numpy
 from kzoo.layers import CacheHierarchy
 
 ATOL = 1e-5

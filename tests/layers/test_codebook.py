@@ -2,9 +2,9 @@ import numpy as np
 import keras
 import pytest
 
-from conftest import np_hard_read
-from conftest import np_soft_read
-from conftest import to_numpy
+from helpers import np_hard_read
+from helpers import np_soft_read
+from helpers import to_numpy
 from kzoo.layers import Codebook
 from kzoo.models import Model
 

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import to_numpy
+from helpers import to_numpy
 from kzoo.layers import LearnedPositionalEncoding
 from kzoo.layers import RandnPositionalEncoding
 from kzoo.layers import RotaryPositionalEncoding

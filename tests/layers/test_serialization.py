@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import BACKENDS
-from conftest import ROOT
-from conftest import installed_backends
+from helpers import BACKENDS
+from helpers import ROOT
+from helpers import installed_backends
 from kzoo.layers import CacheHierarchy
 from kzoo.layers import Codebook
 from kzoo.layers import CodebookBlock

@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from helpers import smooth_series
+from helpers import write_csv
+from kzoo import data
+from kzoo.data import DataError
+
+
+def test_csv_default_column_keeps_time(tmp_path):
+    values = smooth_series(50)
+    path = write_csv(tmp_path / "y+w.csv", values)
+    series = data.load(f"csv:{path}")
+    np.testing.assert_allclose(series.values, values)
+    assert series.name == "y_w"
+    assert series.label == "formaldehyde(ug/m³)"
+    assert series.time_label == "time(h)"
+    assert series.time[1] == pytest.approx(1 / 30)
+
+
+def test_csv_named_column(tmp_path):
+    path = write_csv(tmp_path / "a.csv", smooth_series(20))
+    series = data.load(f"csv:{path}:time(h)")
+    assert series.values[1] == pytest.approx(1 / 30)
+
+
+def test_missing_file():
+    with pytest.raises(DataError, match="no such file: /nope.csv"):
+        data.load("csv:/nope.csv")
+
+
+def test_missing_column_lists_columns(tmp_path):
+    path = write_csv(tmp_path / "a.csv", smooth_series(20))
+    with pytest.raises(DataError, match=r"'value'.*columns: time\(h\), formaldehyde"):
+        data.load(f"csv:{path}:value")
+
+
+def test_bad_cells_give_line_numbers(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text("t,v\n0,1.0\n1,abc\n2,3.0\n3,\n4,5\n")
+    with pytest.raises(DataError, match=r"'v'.*line\(s\) 3, 5"):
+        data.load(f"csv:{path}")
+
+
+def test_unknown_dataset():
+    with pytest.raises(DataError, match="laser"):
+        data.load("lazer")
+
+
+def test_shipped_datasets():
+    laser = data.load("laser")
+    assert len(laser.values) > 10000 - 100 and laser.name == "laser"
+    mg = data.load("mackey_glass")
+    assert len(mg.values) == 2000 and np.all(np.isfinite(mg.values))
+
+
+def test_zscore_round_trip():
+    values = smooth_series(40)
+    norm = data.ZScore.fit(values)
+    z = norm.transform(values)
+    assert abs(z.mean()) < 1e-9 and abs(z.std() - 1) < 1e-9
+    np.testing.assert_allclose(norm.inverse(z), values)
+    with pytest.raises(DataError, match="constant"):
+        data.ZScore.fit(np.ones(10))
+
+
+def test_windows_and_targets():
+    values = np.arange(10.0)
+    x, y = data.make_windows(values, 4, "aligned")
+    assert x.shape == (6, 4, 1) and y.shape == (6, 4, 1)
+    np.testing.assert_array_equal(x[2, :, 0], [2, 3, 4, 5])
+    np.testing.assert_array_equal(y[2, :, 0], [3, 4, 5, 6])
+    x, y = data.make_windows(values, 4, "last")
+    assert y.shape == (6, 1) and y[5, 0] == 9
+    with pytest.raises(DataError, match="too short"):
+        data.make_windows(values, 9)
+
+
+def test_random_split_is_the_seeded_80_20():
+    train, val = data.split_indices(100, 10, "random")
+    assert len(train) == 80 and len(val) == 20
+    assert set(train).isdisjoint(val) and set(train) | set(val) == set(range(100))
+    again, _ = data.split_indices(100, 10, "random")
+    np.testing.assert_array_equal(train, again)
+
+
+def test_chrono_split_has_no_leakage():
+    ts, count = 10, 100
+    train, val = data.split_indices(count, ts, "chrono")
+    assert len(train) == 80
+    # Values touched by a training window: i .. i + ts (its target).
+    last_train_value = train.max() + ts
+    assert val.min() > last_train_value
+    assert np.all(np.diff(train) == 1) and np.all(np.diff(val) == 1)
+    assert val.max() == count - 1

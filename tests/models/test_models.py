@@ -1,0 +1,84 @@
+import keras
+import numpy as np
+import pytest
+
+from kzoo import models
+from kzoo.data import make_windows
+
+NAMES = models.available()
+
+
+def test_registry_names():
+    assert set(NAMES) == {
+        "lstm", "vqmlp", "vqlnmlp", "vqlnpemlp", "mhvqlnmlp", "mhvqlnpemlp",
+        "cachevq", "mhcachevq", "persistence", "linear",
+    }
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_model_builds_fits_and_saves(tmp_path, name):
+    ts = 16
+    spec = models.spec(name)
+    hp = {"time_steps": ts}
+    if "vocab_size" in spec.defaults:
+        hp.update(vocab_size=8, d_model=8)
+    if "sizes" in spec.defaults:
+        hp["sizes"] = (4, 8)
+    model = models.build(name, **hp)
+    values = np.sin(np.arange(120) / 5.0)
+    x, y = make_windows(values, ts, spec.target)
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    assert model.predict(x[:4], verbose=0).shape == (4,) + y.shape[1:]
+    if model.trainable_weights:
+        history = model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+        assert np.isfinite(history.history["loss"][0])
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x[:4], verbose=0),
+                               model.predict(x[:4], verbose=0), atol=1e-6)
+
+
+def test_reference_shapes_and_parameter_counts():
+    # vqlnmlp vs32 dm8: Dense(1->8) 16 + LayerNorm 16 + Dense(8->1) 9.
+    model = models.build("vqlnmlp")
+    assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == 41
+    codebook = model.get_layer("block").codebook
+    assert tuple(codebook.codebook.shape) == (32, 8)
+    assert not codebook.codebook.trainable
+    # lstm: 2 x LSTM(64) + Dense(64->1).
+    lstm = models.build("lstm")
+    expected = 4 * 64 * (1 + 64 + 1) + 4 * 64 * (64 + 64 + 1) + 65
+    assert lstm.count_params() == expected
+    assert lstm.output_shape == (None, 1)
+    assert models.build("vqlnpemlp").get_layer("block").positional_encoding.scale == 0.01
+
+
+def test_persistence_repeats_the_last_value():
+    x = np.random.default_rng(0).normal(size=(3, 8, 1)).astype("float32")
+    pred = models.build("persistence", time_steps=8).predict(x, verbose=0)
+    np.testing.assert_array_equal(pred[:, -1, 0], x[:, -1, 0])
+
+
+def test_trainable_and_hard_options():
+    model = models.build("vqlnmlp", codebook="hard", train_codebook=True)
+    layer = model.get_layer("block").codebook
+    assert layer.mode == "hard" and layer.codebook.trainable
+
+
+@pytest.mark.parametrize(
+    "name, hp, match",
+    [
+        ("nope", {}, "valid: cachevq"),
+        ("vqlnmlp", {"units": 3}, "unknown hyperparameter.*valid:"),
+        ("vqlnmlp", {"lr": 0}, "lr must be > 0"),
+        ("vqlnmlp", {"vocab_size": 0}, "vocab_size"),
+        ("mhvqlnmlp", {"d_model": 10, "n_head": 4}, "n_head=4 must divide"),
+        ("cachevq", {"sizes": (64, 32)}, "strictly increase"),
+        ("vqlnmlp", {"pe": "sin", "d_model": 7}, "even d_model"),
+        ("vqlnmlp", {"codebook": "warm"}, "codebook must be one of"),
+    ],
+)
+def test_bad_hyperparameters(name, hp, match):
+    with pytest.raises(ValueError, match=match):
+        models.build(name, **hp)

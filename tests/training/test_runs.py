@@ -1,0 +1,134 @@
+import json
+import os
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import smooth_series
+from helpers import write_csv
+from kzoo import data
+from kzoo import training
+from kzoo.training import runs
+
+
+@pytest.fixture
+def series(tmp_path):
+    return data.load("csv:" + write_csv(tmp_path / "y+w.csv", smooth_series(160)))
+
+
+def test_run_names_follow_the_reference(series):
+    from kzoo import models
+
+    hp = models.spec("vqlnpemlp").hparams(time_steps=96, lr=7e-3)
+    assert training.run_name("vqlnpemlp", hp, "y_w") == (
+        "vqlnpemlp_vs512_dm32_y_w_ts96_lr0.007")
+    hp = models.spec("lstm").hparams()
+    assert training.run_name("lstm", hp, "y_w") == "lstm_y_w_ts112_lr0.0005"
+    hp = models.spec("mhcachevq").hparams(order="dec", sizes=(64, 8), pe="rope")
+    assert training.run_name("mhcachevq", hp, "laser", "chrono") == (
+        "mhcachevq_sz64-8_dec_dm32_nh2_perope_laser_ts96_lr0.007_chrono")
+
+
+def test_execute_writes_a_complete_run(tmp_path, series):
+    out = str(tmp_path / "runs")
+    plan = training.plan_run("vqlnmlp", {"time_steps": 16, "epochs": 2},
+                             series, out=out)
+    assert not os.path.exists(out)  # planning writes nothing
+    metrics = training.execute(plan, series, verbose=0)
+    run_dir = metrics["run_dir"]
+    assert os.path.dirname(run_dir) == os.path.join(out, plan.name)
+    for name in ("model.keras", "config.json", "history.csv", "metrics.json"):
+        assert os.path.isfile(os.path.join(run_dir, name)), name
+    events = [f for _, _, files in os.walk(os.path.join(run_dir, "logs"))
+              for f in files if f.startswith("events.out.tfevents")]
+    assert events
+    assert [d for d in os.listdir(os.path.join(out, plan.name))] == [
+        os.path.basename(run_dir)]
+    saved = json.load(open(os.path.join(run_dir, "metrics.json")))
+    for key in ("train_loss", "val_loss", "val_mse_next", "params", "wall_s",
+                "backend", "codebook_perplexity"):
+        assert key in saved
+    assert saved["backend"] == keras.backend.backend()
+    config = json.load(open(os.path.join(run_dir, "config.json")))
+    assert config["hparams"]["time_steps"] == 16 and config["seed"] == 0
+    assert config["normalization"]["std"] == pytest.approx(np.std(series.values))
+    assert "keras" in config["versions"]
+    history = pd.read_csv(os.path.join(run_dir, "history.csv"))
+    assert list(history["epoch"]) == [0, 1]
+    assert history["val_loss"].iloc[-1] == pytest.approx(saved["val_loss"])
+
+
+def test_val_mse_next_is_the_next_value_error(tmp_path, series):
+    plan = training.plan_run("persistence", {"time_steps": 16}, series,
+                             out=str(tmp_path))
+    metrics = training.execute(plan, series, verbose=0)
+    z = data.ZScore.fit(series.values).transform(series.values)
+    count = len(z) - 16
+    _, val = data.split_indices(count, 16, "random")
+    expected = np.mean((z[val + 15] - z[val + 16]) ** 2)
+    assert metrics["val_mse_next"] == pytest.approx(expected, rel=1e-5)
+    assert metrics["params"] == 0 and metrics["epochs"] == 0
+
+
+def test_same_seed_same_metrics(tmp_path, series):
+    results = []
+    for i in range(2):
+        plan = training.plan_run("vqlnpemlp", {"time_steps": 16, "epochs": 2,
+                                               "vocab_size": 16, "d_model": 8},
+                                 series, seed=3, out=str(tmp_path / str(i)))
+        metrics = training.execute(plan, series, verbose=0)
+        results.append({k: v for k, v in metrics.items()
+                        if k not in ("wall_s", "run_dir")})
+    assert results[0] == results[1]
+
+
+class _Interrupt(Exception):
+    pass
+
+
+class _StopAfter(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise _Interrupt()
+
+
+def test_interrupted_run_resumes(tmp_path, series, monkeypatch):
+    plan = training.plan_run("vqlnmlp", {"time_steps": 16, "epochs": 3},
+                             series, out=str(tmp_path))
+    original = runs.tensorboard
+    monkeypatch.setattr(runs, "tensorboard", lambda d: _StopAfter(1))
+    with pytest.raises(_Interrupt):
+        training.execute(plan, series, verbose=0)
+    assert os.path.isdir(os.path.join(plan.staging_dir, "backup"))
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append(epoch)
+
+    monkeypatch.setattr(runs, "tensorboard", lambda d: Record())
+    metrics = training.execute(plan, series, verbose=0)
+    assert seen == [2]  # epochs 0 and 1 were restored, not re-run
+    assert not os.path.exists(plan.staging_dir)
+    history = pd.read_csv(os.path.join(metrics["run_dir"], "history.csv"))
+    assert list(history["epoch"]) == [0, 1, 2]
+    del original
+
+
+def test_results_table_and_file(tmp_path, series):
+    out = str(tmp_path)
+    plan = training.plan_run("persistence", {"time_steps": 16}, series, out=out)
+    rows = [training.execute(plan, series, verbose=0)]
+    table = training.results_table(rows, out)
+    assert table.splitlines()[0] == (
+        "| File | Loss | val_mse_next | params | backend | wall_s |")
+    training.append_results(rows, out)
+    training.append_results(rows, out)
+    lines = open(os.path.join(out, "results.md")).read().splitlines()
+    assert len(lines) == 4 and lines[2].startswith("| persistence_y_w_ts16")
