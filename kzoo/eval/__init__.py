@@ -1,0 +1,8 @@
+"""kzoo eval: forecasts, metrics, plots and reports."""
+
+from kzoo.eval.forecast import one_step
+from kzoo.eval.forecast import rollout
+from kzoo.eval.metrics import errors
+from kzoo.eval.metrics import horizon_errors
+from kzoo.eval.predict import evaluate_run
+from kzoo.eval.predict import load_run
