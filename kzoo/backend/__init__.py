@@ -2,6 +2,8 @@
 
 import keras
 
+from kzoo.backend.lstm import LSTM  # noqa: F401
+
 
 def enable_determinism():
     """Make the active backend's kernels deterministic where it needs asking.

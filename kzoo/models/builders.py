@@ -8,6 +8,7 @@ after the window).
 
 import keras
 
+from kzoo.backend import LSTM
 from kzoo.layers import CacheHierarchy
 from kzoo.layers import Codebook
 from kzoo.layers import CodebookBlock
@@ -23,12 +24,13 @@ def build_lstm(time_steps=None, units=64, layers=2, name="lstm"):
     """Reference `lstm_linear1`: stacked LSTMs, Dense(1) on the last step.
 
     Xavier-uniform kernels (recurrent ones too) and zero biases, no forget
-    bias offset: the reference's PyTorch initialisation.
+    bias offset: the reference's PyTorch initialisation. On the torch
+    backend the LSTMs run PyTorch's fused kernel (`kzoo.backend.LSTM`).
     """
     inputs = keras.Input((time_steps, 1), name="series")
     hidden = inputs
     for i in range(layers):
-        hidden = keras.layers.LSTM(
+        hidden = LSTM(
             units,
             return_sequences=i < layers - 1,
             kernel_initializer="glorot_uniform",

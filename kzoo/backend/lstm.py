@@ -1,0 +1,84 @@
+"""An LSTM layer with a fused-kernel fast path on the PyTorch backend.
+
+Keras's LSTM uses cuDNN on CUDA only; on a CPU its torch backend runs a
+Python loop over time steps, ten times slower than PyTorch's own LSTM
+kernel. This subclass calls that kernel (`torch._VF.lstm`, the function
+behind `torch.nn.LSTM`, on any device) whenever the configuration allows
+it, and is `keras.layers.LSTM` everywhere else: same weights, same
+numbers (tested equal to the `keras.ops` path), and a saved model loads
+under every backend.
+"""
+
+import keras
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class LSTM(keras.layers.LSTM):
+    """`keras.layers.LSTM` with PyTorch's fused kernel on the torch backend.
+
+    Args:
+        fused: use the fused kernel when the backend is torch and the layer
+            has the standard activations, a bias, no dropout, no mask and
+            no unrolling. `False` always runs Keras's generic loop.
+        **kwargs: every argument of `keras.layers.LSTM`.
+
+    Input shape: `(B, T, F)`. Output shape: `(B, units)`, or
+    `(B, T, units)` with `return_sequences=True`.
+    """
+
+    def __init__(self, units, fused=True, **kwargs):
+        super().__init__(units, **kwargs)
+        self.fused = bool(fused)
+
+    def _fused_ok(self, mask, training):
+        cell = self.cell
+        return (
+            self.fused
+            and keras.backend.backend() == "torch"
+            and mask is None
+            and not self.go_backwards
+            and not self.unroll
+            and cell.use_bias
+            and not (training and (cell.dropout or cell.recurrent_dropout))
+            and cell.activation is keras.activations.tanh
+            and cell.recurrent_activation is keras.activations.sigmoid
+        )
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        if keras.tree.is_nested(mask):
+            mask = mask[0]
+        if not self._fused_ok(mask, training):
+            return super().inner_loop(
+                sequences, initial_state, mask=mask, training=training
+            )
+        import torch
+
+        cell = self.cell
+        weights = [
+            cell.kernel.value.T.contiguous(),
+            cell.recurrent_kernel.value.T.contiguous(),
+            cell.bias.value,
+            torch.zeros_like(cell.bias.value),
+        ]
+        state_h = initial_state[0].unsqueeze(0)
+        state_c = initial_state[1].unsqueeze(0)
+        outputs, h_n, c_n = torch._VF.lstm(
+            sequences.to(cell.kernel.value.dtype),
+            (state_h, state_c),
+            weights,
+            True,  # has_biases
+            1,  # num_layers
+            0.0,  # dropout
+            bool(training),
+            False,  # bidirectional
+            True,  # batch_first
+        )
+        last = outputs[:, -1]
+        if not self.return_sequences:
+            outputs = last.unsqueeze(1)
+        return last, outputs, [h_n.squeeze(0), c_n.squeeze(0)]
+
+    def get_config(self):
+        config = super().get_config()
+        config["fused"] = self.fused
+        return config
