@@ -25,6 +25,8 @@ from kzoo.data import check_length
 from kzoo.data import make_windows
 from kzoo.data import split_indices
 from kzoo.data.datasets import DataError
+from kzoo.eval.forecast import next_values
+from kzoo.training.callbacks import NextValueError
 from kzoo.training.callbacks import tensorboard
 
 PARTIAL_PREFIX = ".partial-"
@@ -162,18 +164,30 @@ def dataset_arrays(plan, series):
 
 def next_value_predictions(model, x, target, batch_size=256):
     """The value after each window, as the model forecasts it: `(n,)`."""
-    pred = np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
-    return pred[:, -1, 0] if target == "aligned" else pred[:, 0]
+    return next_values(model.predict(x, batch_size=batch_size, verbose=0),
+                       target)
 
 
-def execute(plan, series, verbose="auto"):
-    """Fit, evaluate and record one run; returns its metrics dict."""
+def execute(plan, series, verbose="auto", model=None, callbacks=(),
+            fit_kwargs=None):
+    """Fit, evaluate and record one run; returns its metrics dict.
+
+    Args:
+        plan: from `plan_run`.
+        series: the `kzoo.data.Series` the plan was made for.
+        verbose: `fit()` verbosity.
+        model: an already built model of the plan (KerasTuner builds its
+            own); default: built here, seeded with `plan.seed`.
+        callbacks: extra Keras callbacks (KerasTuner's, for instance).
+        fit_kwargs: extra `fit()` arguments (`initial_epoch`, ...).
+    """
     keras.utils.set_random_seed(plan.seed)
     kzoo_backend.enable_determinism()
     norm, (x_train, y_train), (x_val, y_val), next_val = dataset_arrays(
         plan, series
     )
-    model = build_model(plan)
+    if model is None:
+        model = build_model(plan)
     hp = plan.hparams
     model.compile(optimizer=keras.optimizers.Adam(hp["lr"]), loss="mse")
     staging = plan.staging_dir
@@ -184,12 +198,14 @@ def execute(plan, series, verbose="auto"):
     start = time.perf_counter()
     if trainable:
         callbacks = [
+            NextValueError(x_val, next_val, plan.target),
             keras.callbacks.TerminateOnNaN(),
             keras.callbacks.BackupAndRestore(os.path.join(staging, "backup")),
             keras.callbacks.CSVLogger(
                 os.path.join(staging, "history.csv"), append=resuming
             ),
             tensorboard(os.path.join(staging, "logs")),
+            *callbacks,
         ]
         history = model.fit(
             x_train, y_train,
@@ -199,6 +215,7 @@ def execute(plan, series, verbose="auto"):
             shuffle=True,
             callbacks=callbacks,
             verbose=verbose,
+            **(fit_kwargs or {}),
         ).history
     wall = time.perf_counter() - start
     if history.get("loss"):
@@ -211,6 +228,7 @@ def execute(plan, series, verbose="auto"):
             with open(os.path.join(staging, "history.csv"), "w") as f:
                 f.write("epoch,loss,val_loss\n")
     pred = next_value_predictions(model, x_val, plan.target)
+    history.pop("val_mse_next", None)
     metrics = {
         "train_loss": train_loss,
         "val_loss": val_loss,

@@ -1,0 +1,66 @@
+"""KerasTuner tuners for kzoo searches, local or distributed."""
+
+import keras_tuner
+
+from kzoo.tuning import distributed
+from kzoo.tuning.hypermodel import OBJECTIVE
+
+TUNERS = ("random", "bayesian", "hyperband")
+
+
+class _KzooTunerMixin:
+    """Chief: the robust oracle loop. Worker: heartbeats during trials."""
+
+    worker_timeout = 300.0
+    heartbeat_interval = 5.0
+
+    def search(self, *args, **kwargs):
+        if distributed.role() == "chief":
+            self.save()
+            self.lost_workers = distributed.serve(
+                self.oracle, worker_timeout=self.worker_timeout)
+            return
+        return super().search(*args, **kwargs)
+
+    def run_trial(self, trial, *args, **kwargs):
+        if distributed.role() != "worker":
+            return super().run_trial(trial, *args, **kwargs)
+        with distributed.Heartbeat(self.oracle, trial.trial_id,
+                                   self.heartbeat_interval):
+            return super().run_trial(trial, *args, **kwargs)
+
+
+class RandomSearch(_KzooTunerMixin, keras_tuner.RandomSearch):
+    pass
+
+
+class BayesianOptimization(_KzooTunerMixin, keras_tuner.BayesianOptimization):
+    pass
+
+
+class Hyperband(_KzooTunerMixin, keras_tuner.Hyperband):
+    pass
+
+
+def make_tuner(kind, hypermodel, max_trials, directory, project_name,
+               seed=0, epochs=50, worker_timeout=300.0):
+    """A tuner minimising `val_mse_next`; resumes an existing project.
+
+    `hyperband` sizes itself from `epochs` (its `max_epochs`) and does not
+    use `max_trials`.
+    """
+    if kind not in TUNERS:
+        raise ValueError(f"unknown tuner {kind!r}; valid: {', '.join(TUNERS)}")
+    if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
+        raise ValueError(f"max_trials must be an integer >= 1, got {max_trials!r}")
+    objective = keras_tuner.Objective(OBJECTIVE, direction="min")
+    common = dict(objective=objective, seed=seed, directory=directory,
+                  project_name=project_name, overwrite=False)
+    if kind == "random":
+        tuner = RandomSearch(hypermodel, max_trials=max_trials, **common)
+    elif kind == "bayesian":
+        tuner = BayesianOptimization(hypermodel, max_trials=max_trials, **common)
+    else:
+        tuner = Hyperband(hypermodel, max_epochs=max(epochs, 2), **common)
+    tuner.worker_timeout = worker_timeout
+    return tuner

@@ -1,0 +1,144 @@
+"""Hyperparameter search with KerasTuner, local or distributed.
+
+    KERAS_BACKEND=jax python recipes/tune.py --model vqlnpemlp --tuner random \
+        --max-trials 20 --epochs 50 --dataset csv:data/y+w.csv --out runs/tune
+
+Distributed (KerasTuner's own variables; the same command everywhere):
+
+    KERASTUNER_TUNER_ID=chief   KERASTUNER_ORACLE_IP=10.0.0.1 KERASTUNER_ORACLE_PORT=8000 python recipes/tune.py ...
+    KERASTUNER_TUNER_ID=tuner0  KERASTUNER_ORACLE_IP=10.0.0.1 KERASTUNER_ORACLE_PORT=8000 python recipes/tune.py ...
+"""
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from kzoo.recipes_cli import fail  # noqa: E402
+from kzoo.recipes_cli import quiet_backend_logs  # noqa: E402
+
+quiet_backend_logs()
+
+
+def space_override(text):
+    key, sep, values = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=V1,V2,... such as lr=1e-3,3e-4, got {text!r}")
+    parsed = []
+    for value in (v for v in values.split(",") if v != ""):
+        for cast in (int, float):
+            try:
+                parsed.append(cast(value))
+                break
+            except ValueError:
+                continue
+        else:
+            parsed.append(value)
+    return key.replace("-", "_"), parsed
+
+
+def parser():
+    from kzoo import models
+    from kzoo.tuning import SPACE
+    from kzoo.tuning import TUNERS
+
+    p = argparse.ArgumentParser(
+        description=(
+            "Search a model family's hyperparameters with KerasTuner, "
+            "minimising val_mse_next. Each trial is a normal kzoo run under "
+            "OUT (recipes/report.py and recipes/predict.py read them); the "
+            "tuner's state lives in OUT/.tuner/PROJECT, so re-running the "
+            "same command resumes the search. With KERASTUNER_TUNER_ID, "
+            "KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT set, the same "
+            "command runs as the chief (TUNER_ID=chief) or as a worker."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--model", required=True,
+                   help=f"model family: {', '.join(models.available())}")
+    p.add_argument("--tuner", choices=TUNERS, default="random",
+                   help="random search, Bayesian optimisation or Hyperband "
+                   "(Hyperband sizes itself from --epochs, not --max-trials)")
+    p.add_argument("--max-trials", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=50, help="epochs per trial")
+    p.add_argument("--dataset", default="laser", metavar="SPEC",
+                   help="as recipes/train.py")
+    p.add_argument("--out", default="runs/tune", help="output directory")
+    p.add_argument("--project", help="tuner project name (default: "
+                   "MODEL_DATASET_TUNER)")
+    p.add_argument("--space", type=space_override, action="append",
+                   metavar="KEY=V1,V2", default=[],
+                   help="replace a range, e.g. --space lr=1e-3,3e-4. Default "
+                   "ranges: " + "; ".join(
+                       f"{k} {','.join(map(str, v))}" for k, v in SPACE.items()))
+    p.add_argument("--split", choices=["random", "chrono"], default="random")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--oracle-timeout", type=float, default=60.0,
+                   help="worker: seconds to wait for the chief's oracle")
+    p.add_argument("--worker-timeout", type=float, default=300.0,
+                   help="chief: requeue the trial of a worker silent this long")
+    p.add_argument("--top", type=int, default=5, help="best trials to print")
+    p.add_argument("--verbose", action="store_true",
+                   help="a progress bar for every trial's fit")
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    from kzoo import data
+    from kzoo import tuning
+    from kzoo.eval import report
+    from kzoo.models import spec
+    from kzoo.tuning import distributed
+
+    spec(args.model)
+    if args.max_trials < 1:
+        raise ValueError(f"--max-trials must be >= 1, got {args.max_trials}")
+    if args.epochs < 1:
+        raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
+    role = distributed.role()
+    if role == "worker":
+        distributed.wait_for_oracle(args.oracle_timeout)
+    series = data.load(args.dataset)
+    hypermodel = tuning.KzooHyperModel(
+        args.model, series, args.out, epochs=args.epochs, split=args.split,
+        seed=args.seed, space=dict(args.space),
+        verbose=1 if args.verbose else 0,
+    )
+    project = args.project or f"{args.model}_{series.name}_{args.tuner}"
+    tuner = tuning.make_tuner(
+        args.tuner, hypermodel, args.max_trials,
+        os.path.join(args.out, ".tuner"), project, seed=args.seed,
+        epochs=args.epochs, worker_timeout=args.worker_timeout,
+    )
+    tuner.search(verbose=1)
+    if role == "worker":
+        print(f"worker {os.environ['KERASTUNER_TUNER_ID']}: no trials left")
+        return 0
+    trials = tuner.oracle.get_best_trials(args.top)
+    print(f"\n## Best {len(trials)} trials by {tuning.OBJECTIVE}\n")
+    print("| Trial | " + tuning.OBJECTIVE + " | Hyperparameters |")
+    print("|---|---|---|")
+    for trial in trials:
+        values = ", ".join(f"{k}={v}" for k, v in trial.hyperparameters.values.items())
+        print(f"| {trial.trial_id} | {trial.score:.6g} | {values} |")
+    rows = report.collect_runs(args.out)
+    if rows:
+        ranks = report.average_ranks(rows, "Final/val_mse_next", 1)
+        print(f"\n## Average rank by Final/val_mse_next, k = 1 "
+              f"({len(rows)} runs under {args.out})\n")
+        print(report.rank_table(ranks))
+    return 0
+
+
+def cli(argv=None):
+    try:
+        return main(argv)
+    except (ValueError, OSError) as error:
+        return fail(error)
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
