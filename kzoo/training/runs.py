@@ -169,7 +169,7 @@ def next_value_predictions(model, x, target, batch_size=256):
 
 
 def execute(plan, series, verbose="auto", model=None, callbacks=(),
-            fit_kwargs=None):
+            fit_kwargs=None, extra_config=None):
     """Fit, evaluate and record one run; returns its metrics dict.
 
     Args:
@@ -180,6 +180,7 @@ def execute(plan, series, verbose="auto", model=None, callbacks=(),
             own); default: built here, seeded with `plan.seed`.
         callbacks: extra Keras callbacks (KerasTuner's, for instance).
         fit_kwargs: extra `fit()` arguments (`initial_epoch`, ...).
+        extra_config: more entries for `config.json` (the tuner's ids).
     """
     keras.utils.set_random_seed(plan.seed)
     kzoo_backend.enable_determinism()
@@ -251,6 +252,7 @@ def execute(plan, series, verbose="auto", model=None, callbacks=(),
             "time_label": series.time_label,
             "n_values": int(len(series.values)),
             "versions": kzoo_backend.library_versions(),
+            **(extra_config or {}),
         }
     )
     model.save(os.path.join(staging, "model.keras"))

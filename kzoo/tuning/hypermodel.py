@@ -1,5 +1,7 @@
 """A KerasTuner HyperModel per kzoo model family."""
 
+import os
+
 import keras
 import keras_tuner
 
@@ -64,8 +66,10 @@ class KzooHyperModel(keras_tuner.HyperModel):
             fit_kwargs["initial_epoch"] = kwargs["initial_epoch"]
         if "epochs" in kwargs:
             plan.hparams["epochs"] = kwargs["epochs"]
+        tuner = {"tuner_id": os.environ.get("KERASTUNER_TUNER_ID", "local")}
         metrics = training.execute(
             plan, self.series, verbose=self.verbose, model=model,
             callbacks=list(callbacks or []), fit_kwargs=fit_kwargs,
+            extra_config=tuner,
         )
         return {OBJECTIVE: metrics[OBJECTIVE], "val_loss": metrics["val_loss"]}
