@@ -107,6 +107,11 @@ def parser():
     p.add_argument("--seed", type=int, default=0,
                    help="seed of weights and shuffling")
     p.add_argument("--out", default="runs", help="output directory")
+    p.add_argument("--data-parallel", action="store_true",
+                   help="split every batch over all local devices (JAX: "
+                   "keras.distribution.DataParallel; TensorFlow: "
+                   "MirroredStrategy; not available on torch). The batch "
+                   "size must be a multiple of the device count")
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar")
     return p
@@ -139,6 +144,10 @@ def main(argv=None):
     from kzoo import data
     from kzoo import training
 
+    if args.data_parallel:
+        from kzoo.backend import data_parallel
+
+        data_parallel()  # fails at once on a backend without it
     names = args.model or list(DEMO_MODELS)
     if args.model is None and args.epochs is None:
         args.epochs = DEMO_EPOCHS
@@ -153,7 +162,8 @@ def main(argv=None):
     for plan in plans:
         print(f"== {plan.name} ({plan.hparams['epochs']} epochs)", flush=True)
         rows.append(
-            training.execute(plan, series, verbose=0 if args.quiet else "auto")
+            training.execute(plan, series, verbose=0 if args.quiet else "auto",
+                             data_parallel=args.data_parallel)
         )
     print()
     print(training.results_table(rows, args.out))

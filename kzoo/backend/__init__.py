@@ -33,3 +33,60 @@ def library_versions():
         except metadata.PackageNotFoundError:
             pass
     return versions
+
+
+DATA_PARALLEL_BACKENDS = ("jax", "tensorflow")
+
+
+def local_devices():
+    """Names of the devices data parallelism would use on this backend."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        return keras.distribution.list_devices()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_logical_devices("GPU")
+        return [d.name for d in gpus or tf.config.list_logical_devices("CPU")]
+    return []
+
+
+class data_parallel:
+    """Context in which models are built and fitted data-parallel.
+
+    Each batch is split over every local device: on JAX with Keras's own
+    `keras.distribution.DataParallel`, on TensorFlow with
+    `tf.distribute.MirroredStrategy`. Keras 3 has no data parallelism for
+    PyTorch: entering raises `ValueError`.
+    """
+
+    def __init__(self):
+        backend = keras.backend.backend()
+        if backend not in DATA_PARALLEL_BACKENDS:
+            raise ValueError(
+                f"data-parallel training is not available on the {backend} "
+                "backend in Keras 3; use one of: "
+                f"{', '.join(DATA_PARALLEL_BACKENDS)}"
+            )
+        self.backend = backend
+        self.devices = local_devices()
+
+    def __enter__(self):
+        if self.backend == "jax":
+            self._previous = keras.distribution.distribution()
+            keras.distribution.set_distribution(
+                keras.distribution.DataParallel(devices=self.devices)
+            )
+        else:
+            import tensorflow as tf
+
+            self._scope = tf.distribute.MirroredStrategy(self.devices).scope()
+            self._scope.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.backend == "jax":
+            keras.distribution.set_distribution(self._previous)
+        else:
+            self._scope.__exit__(*exc)
+        return False

@@ -169,7 +169,7 @@ def next_value_predictions(model, x, target, batch_size=256):
 
 
 def execute(plan, series, verbose="auto", model=None, callbacks=(),
-            fit_kwargs=None, extra_config=None):
+            fit_kwargs=None, extra_config=None, data_parallel=False):
     """Fit, evaluate and record one run; returns its metrics dict.
 
     Args:
@@ -181,15 +181,44 @@ def execute(plan, series, verbose="auto", model=None, callbacks=(),
         callbacks: extra Keras callbacks (KerasTuner's, for instance).
         fit_kwargs: extra `fit()` arguments (`initial_epoch`, ...).
         extra_config: more entries for `config.json` (the tuner's ids).
+        data_parallel: build and fit under `kzoo.backend.data_parallel`
+            (every local device; JAX and TensorFlow only).
     """
+    args = (plan, series, verbose, model, callbacks, fit_kwargs, extra_config)
+    if not data_parallel:
+        return _execute(*args)
+    with kzoo_backend.data_parallel() as strategy:
+        return _execute(*args, n_devices=len(strategy.devices))
+
+
+def _trim(arrays, multiple):
+    """Cut arrays to a multiple of `multiple` rows (device sharding)."""
+    keep = len(arrays[0]) - len(arrays[0]) % multiple
+    return [a[:keep] for a in arrays]
+
+
+def _execute(plan, series, verbose, model, callbacks, fit_kwargs,
+             extra_config, n_devices=None):
     keras.utils.set_random_seed(plan.seed)
     kzoo_backend.enable_determinism()
     norm, (x_train, y_train), (x_val, y_val), next_val = dataset_arrays(
         plan, series
     )
+    hp = plan.hparams
+    extra_config = dict(extra_config or {})
+    if n_devices:
+        if hp["batch_size"] % n_devices:
+            raise ValueError(
+                f"batch_size={hp['batch_size']} must be a multiple of the "
+                f"{n_devices} devices for data-parallel training"
+            )
+        # Every batch must split evenly over the devices: drop the few
+        # windows (fewer than n_devices) that would leave a remainder.
+        x_train, y_train = _trim([x_train, y_train], n_devices)
+        x_val, y_val, next_val = _trim([x_val, y_val, next_val], n_devices)
+        extra_config["data_parallel_devices"] = n_devices
     if model is None:
         model = build_model(plan)
-    hp = plan.hparams
     model.compile(optimizer=keras.optimizers.Adam(hp["lr"]), loss="mse")
     staging = plan.staging_dir
     resuming = os.path.isdir(staging)
@@ -252,7 +281,7 @@ def execute(plan, series, verbose="auto", model=None, callbacks=(),
             "time_label": series.time_label,
             "n_values": int(len(series.values)),
             "versions": kzoo_backend.library_versions(),
-            **(extra_config or {}),
+            **extra_config,
         }
     )
     model.save(os.path.join(staging, "model.keras"))
