@@ -117,8 +117,12 @@ def main(argv=None):
     if role == "worker":
         print(f"worker {os.environ['KERASTUNER_TUNER_ID']}: no trials left")
         return 0
-    trials = tuner.oracle.get_best_trials(args.top)
-    print(f"\n## Best {len(trials)} trials by {tuning.OBJECTIVE}\n")
+    everything = tuner.oracle.get_best_trials(len(tuner.oracle.trials))
+    trials = [t for t in everything if t.score is not None][: args.top]
+    unfinished = len(tuner.oracle.trials) - sum(
+        t.score is not None for t in everything)
+    print(f"\n## Best {len(trials)} trials by {tuning.OBJECTIVE}"
+          + (f" ({unfinished} unfinished)" if unfinished else "") + "\n")
     print("| Trial | " + tuning.OBJECTIVE + " | Hyperparameters |")
     print("|---|---|---|")
     for trial in trials:

@@ -90,3 +90,28 @@ class data_parallel:
         else:
             self._scope.__exit__(*exc)
         return False
+
+
+def device_peak_memory_mb():
+    """Peak accelerator memory in MiB where the backend reports it, else None."""
+    backend = keras.backend.backend()
+    try:
+        if backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return torch.cuda.max_memory_allocated() / 2**20
+        elif backend == "jax":
+            import jax
+
+            stats = jax.devices()[0].memory_stats()
+            if stats and "peak_bytes_in_use" in stats:
+                return stats["peak_bytes_in_use"] / 2**20
+        elif backend == "tensorflow":
+            import tensorflow as tf
+
+            if tf.config.list_physical_devices("GPU"):
+                return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+    except Exception:  # a backend without memory statistics
+        return None
+    return None

@@ -1,0 +1,70 @@
+"""Training throughput, reference configurations and rollout speed."""
+
+import time
+
+import keras
+import numpy as np
+
+from kzoo import models
+from kzoo import training
+from kzoo.eval import forecast
+from kzoo.training import runs
+
+# The reference PyTorch code, 50 epochs on y+w on a 2-core CPU
+# (../shared/REFERENCE.md, re-run there).
+REFERENCE = {
+    "lstm": {"wall_s": 16.0, "val_loss": 0.0137},
+    "vqlnmlp": {"wall_s": 3.0, "val_loss": 0.0264},
+    "vqlnpemlp": {"wall_s": 13.0, "val_loss": 0.0262},
+}
+
+
+def throughput(name, series, jit_compile="auto", epochs=5, **overrides):
+    """Windows per second and seconds per epoch of `fit` (no validation).
+
+    The first epoch (tracing and compilation) is timed apart and excluded.
+    """
+    plan = training.plan_run(name, overrides, series)
+    _, (x, y), _, _ = runs.dataset_arrays(plan, series)
+    hp = plan.hparams
+    keras.utils.set_random_seed(0)
+    model = models.build(name, **hp)
+    if not model.trainable_weights:
+        return None
+    model.compile(keras.optimizers.Adam(hp["lr"]), "mse",
+                  jit_compile=jit_compile)
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=hp["batch_size"], epochs=1, verbose=0)
+    first = time.perf_counter() - start
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=hp["batch_size"], epochs=epochs, verbose=0)
+    per_epoch = (time.perf_counter() - start) / epochs
+    return {"model": name, "jit_compile": str(jit_compile),
+            "windows_per_s": len(x) / per_epoch, "s_per_epoch": per_epoch,
+            "first_epoch_s": first, "windows": len(x)}
+
+
+def reference_run(name, series, out, epochs=50):
+    """A full kzoo run with the reference configuration of `name`."""
+    plan = training.plan_run(name, {"epochs": epochs}, series, out=out)
+    metrics = training.execute(plan, series, verbose=0)
+    return {"model": name, "wall_s": metrics["wall_s"],
+            "val_loss": metrics["val_loss"],
+            "val_mse_next": metrics["val_mse_next"], "epochs": epochs,
+            "reference_wall_s": REFERENCE.get(name, {}).get("wall_s"),
+            "reference_val_loss": REFERENCE.get(name, {}).get("val_loss")}
+
+
+def rollout_speed(name, steps, time_steps=None):
+    """Regressive forecast steps per second, one start point."""
+    hp = {} if time_steps is None else {"time_steps": time_steps}
+    model = models.build(name, **hp)
+    ts = model.input_shape[1]
+    z = np.sin(np.arange(ts + 10) / 7.0).astype("float32")
+    target = models.spec(name).target
+    forecast.rollout(model, z, [ts], 5, ts, target)  # compile
+    start = time.perf_counter()
+    forecast.rollout(model, z, [ts], steps, ts, target)
+    seconds = time.perf_counter() - start
+    return {"model": name, "time_steps": ts, "steps": steps,
+            "seconds": seconds, "steps_per_s": steps / seconds}

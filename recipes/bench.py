@@ -1,0 +1,233 @@
+"""Benchmarks: training speed per backend, codebook scaling, rollout speed.
+
+    python recipes/bench.py --out bench/            # full run, every backend
+    python recipes/bench.py --quick --out /tmp/b     # under a minute
+
+Each backend runs in its own subprocess (KERAS_BACKEND set for it). Writes
+one markdown table per figure (throughput.md, reference.md, scaling.md,
+rollout.md, and all of them in bench.md) and scaling.png to --out.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from kzoo.recipes_cli import fail  # noqa: E402
+
+BACKENDS = ("jax", "torch", "tensorflow")
+SECTIONS = ("throughput", "reference", "scaling", "rollout")
+THROUGHPUT_MODELS = ["lstm", "vqlnmlp", "vqlnpemlp", "mhvqlnmlp", "cachevq",
+                     "linear"]
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        description=(
+            "Measure kzoo: (1) training throughput of each model on each "
+            "backend, with and without jit_compile; (2) the reference "
+            "configurations end to end (50 epochs) beside the reference "
+            "PyTorch figures; (3) flat against product codebooks for "
+            "effective vocabularies 2^10 to 2^20 (d 64, batch 64, T 96); "
+            "(4) regressive rollout speed. Nothing is asserted: figures are "
+            "reported."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--out", default="bench", help="output directory")
+    p.add_argument("--dataset", default=None, metavar="SPEC",
+                   help="series for throughput and the reference runs "
+                   "(default: ../shared/data/y+w.csv if present, else laser)")
+    p.add_argument("--backends", default=None,
+                   help="comma-separated (default: every installed backend)")
+    p.add_argument("--sections", default=",".join(SECTIONS),
+                   help=f"comma-separated subset of {','.join(SECTIONS)}")
+    p.add_argument("--memory-limit-gb", type=float, default=6.0,
+                   help="skip codebook configurations estimated above this")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny settings on the active backend only (unless "
+                   "--backends), under a minute, to check the output")
+    return p
+
+
+def default_dataset():
+    shared = os.path.join(ROOT, "..", "shared", "data", "y+w.csv")
+    return f"csv:{os.path.abspath(shared)}" if os.path.isfile(shared) else "laser"
+
+
+def worker_config(args, out):
+    config = {
+        "dataset": args.dataset or default_dataset(),
+        "sections": args.sections.split(","),
+        "models": THROUGHPUT_MODELS,
+        "jit": ["auto", False],
+        "throughput_epochs": 5,
+        "reference_models": ["lstm", "vqlnmlp", "vqlnpemlp"],
+        "reference_epochs": 50,
+        "exponents": [10, 12, 14, 16, 18, 20],
+        "scaling_repeats": 3,
+        "memory_limit_gb": args.memory_limit_gb,
+        "rollout_steps": 2000,
+        "out": os.path.join(out, "runs"),
+    }
+    if args.quick:
+        config.update(
+            dataset=args.dataset or "mackey_glass",
+            models=["vqlnmlp"], jit=["auto"], throughput_epochs=1,
+            reference_models=["vqlnmlp"], reference_epochs=1,
+            exponents=[10], scaling_repeats=1, rollout_steps=20,
+            overrides={"time_steps": 32}, scaling_in_process=True,
+        )
+    return config
+
+
+def run_backend(backend, config):
+    env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    done = subprocess.run(
+        [sys.executable, "-m", "kzoo.benchmarks.worker", json.dumps(config)],
+        env=env, capture_output=True, text=True, cwd=ROOT,
+    )
+    lines = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
+    if done.returncode or not lines:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"{backend} benchmark failed: {tail}")
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def _table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _f(value, digits=3):
+    return "-" if value is None else f"{value:.{digits}g}"
+
+
+def tables(results):
+    out = {}
+    rows = [(r["backend"], t["model"], t["jit_compile"], t["windows"],
+             _f(t["windows_per_s"], 4), _f(t["s_per_epoch"]),
+             _f(t["first_epoch_s"]))
+            for r in results for t in r.get("throughput", [])]
+    if rows:
+        out["throughput"] = _table(
+            ["backend", "model", "jit_compile", "windows", "windows/s",
+             "s/epoch", "first epoch s"], rows)
+    rows = [(r["backend"], t["model"], t["epochs"], _f(t["wall_s"]),
+             _f(t["reference_wall_s"]), _f(t["val_loss"]),
+             _f(t["reference_val_loss"]), _f(t["val_mse_next"]))
+            for r in results for t in r.get("reference", [])]
+    if rows:
+        out["reference"] = _table(
+            ["backend", "model", "epochs", "kzoo wall s", "reference wall s",
+             "kzoo val_loss", "reference val_loss", "val_mse_next"], rows)
+    rows = [(r["backend"], t["n_head"], t["vocab_per_head"],
+             f"2^{t['effective_vocab'].bit_length() - 1}"
+             if t["effective_vocab"] & (t["effective_vocab"] - 1) == 0
+             else t["effective_vocab"],
+             t["codebook_rows"], t.get("params", "-"),
+             _f(t.get("step_ms")), _f(t.get("peak_rss_mb"), 4),
+             _f(t.get("device_mb")), t.get("skipped", ""))
+            for r in results for t in r.get("scaling", [])]
+    if rows:
+        out["scaling"] = _table(
+            ["backend", "heads", "rows/head", "effective vocab", "rows",
+             "params", "step ms", "peak RSS MiB", "device MiB", "note"], rows)
+    rows = [(r["backend"], t["model"], t["time_steps"], t["steps"],
+             _f(t["seconds"]), _f(t["steps_per_s"], 4))
+            for r in results for t in r.get("rollout", [])]
+    if rows:
+        out["rollout"] = _table(
+            ["backend", "model", "time_steps", "steps", "seconds", "steps/s"],
+            rows)
+    return out
+
+
+def scaling_plot(path, results):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), dpi=110)
+    for r in results:
+        for n_head in sorted({t["n_head"] for t in r.get("scaling", [])}):
+            done = [t for t in r["scaling"]
+                    if t["n_head"] == n_head and "step_ms" in t]
+            if not done:
+                continue
+            label = f"{r['backend']}, " + ("flat" if n_head == 1
+                                           else f"{n_head} heads")
+            x = [t["effective_vocab"] for t in done]
+            axes[0].plot(x, [t["step_ms"] for t in done], "o-", label=label)
+            axes[1].plot(x, [t["peak_rss_mb"] for t in done], "o-",
+                         label=label)
+    for ax, ylabel in zip(axes, ("train step (ms)", "peak RSS (MiB)")):
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("effective vocabulary")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle("flat vs product codebooks (d 64, batch 64, T 96)")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    sections = args.sections.split(",")
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        raise ValueError(f"unknown section(s) {', '.join(unknown)}; valid: "
+                         f"{', '.join(SECTIONS)}")
+    installed = [b for b in BACKENDS if importlib.util.find_spec(b)]
+    if args.backends:
+        backends = args.backends.split(",")
+    elif args.quick:  # the active backend only
+        backends = [os.environ.get("KERAS_BACKEND", "jax")]
+    else:
+        backends = installed
+    for b in backends:
+        if b not in installed:
+            raise ValueError(f"backend {b!r} is not installed; installed: "
+                             f"{', '.join(installed)}")
+    os.makedirs(args.out, exist_ok=True)
+    config = worker_config(args, args.out)
+    results = []
+    for backend in backends:
+        print(f"== {backend}", flush=True)
+        results.append(run_backend(backend, config))
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    parts = []
+    for name, table in tables(results).items():
+        with open(os.path.join(args.out, f"{name}.md"), "w") as f:
+            f.write(table + "\n")
+        parts.append(f"## {name}\n\n{table}\n")
+        print(f"\n## {name}\n\n{table}")
+    with open(os.path.join(args.out, "bench.md"), "w") as f:
+        f.write("\n".join(parts))
+    if "scaling" in sections:
+        scaling_plot(os.path.join(args.out, "scaling.png"), results)
+        print(f"\nwrote {os.path.join(args.out, 'scaling.png')}")
+    return 0
+
+
+def cli(argv=None):
+    try:
+        return main(argv)
+    except (ValueError, OSError, RuntimeError) as error:
+        return fail(error)
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

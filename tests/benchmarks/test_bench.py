@@ -1,0 +1,33 @@
+"""recipes/bench.py --quick: the structure of its output, not its speed."""
+
+import json
+import os
+
+import keras
+
+from helpers import load_recipe
+
+
+def test_quick_bench_writes_every_table(tmp_path, capsys):
+    recipe = load_recipe("bench")
+    out = tmp_path / "bench"
+    assert recipe.cli(["--quick", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for name in ("throughput", "reference", "scaling", "rollout"):
+        table = (out / f"{name}.md").read_text().splitlines()
+        assert table[0].startswith("| backend |"), name
+        assert len(table) >= 3, name
+        assert f"## {name}" in printed
+    assert "reference wall s" in (out / "reference.md").read_text()
+    assert os.path.getsize(out / "scaling.png") > 0
+    results = json.loads((out / "results.json").read_text())
+    assert [r["backend"] for r in results] == [keras.backend.backend()]
+    row = results[0]["scaling"][0]
+    assert row["params"] > 0 and row["step_ms"] > 0 and row["peak_rss_mb"] > 0
+    assert results[0]["rollout"][0]["steps_per_s"] > 0
+
+
+def test_bad_section(tmp_path, capsys):
+    recipe = load_recipe("bench")
+    assert recipe.cli(["--sections", "speedy", "--out", str(tmp_path)]) == 2
+    assert "unknown section(s) speedy" in capsys.readouterr().err
