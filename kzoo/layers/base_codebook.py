@@ -27,11 +27,20 @@ def soft_read(queries, table, scale, temperature=1.0):
     Returns:
         `(out, codes)`: `(N, G, d)` read values and `(N, G)` argmax codes.
     """
-    logits = ops.einsum("ngd,gvd->ngv", queries, table)
-    logits = logits * (scale / temperature)
+    # Group-major batched matmuls: several times faster than the
+    # equivalent einsum on XLA CPU.
+    logits = _group_logits(queries, table) * (scale / temperature)
     probs = ops.softmax(logits, axis=-1)
-    out = ops.einsum("ngv,gvd->ngd", probs, table)
-    return out, ops.cast(ops.argmax(logits, axis=-1), "int32")
+    out = ops.transpose(ops.matmul(probs, table), (1, 0, 2))
+    codes = ops.argmax(logits, axis=-1)
+    return out, ops.cast(ops.transpose(codes), "int32")
+
+
+def _group_logits(queries, table):
+    """`(G, N, V)` dot products of `(N, G, d)` queries with `(G, V, d)` rows."""
+    return ops.matmul(
+        ops.transpose(queries, (1, 0, 2)), ops.transpose(table, (0, 2, 1))
+    )
 
 
 def nearest_codes(queries, table):
@@ -45,11 +54,11 @@ def nearest_codes(queries, table):
         `(N, G)` int32 codes.
     """
     distances = (
-        ops.sum(ops.square(queries), axis=-1)[..., None]
-        - 2.0 * ops.einsum("ngd,gvd->ngv", queries, table)
-        + ops.sum(ops.square(table), axis=-1)[None]
+        ops.transpose(ops.sum(ops.square(queries), axis=-1))[..., None]
+        - 2.0 * _group_logits(queries, table)
+        + ops.sum(ops.square(table), axis=-1)[:, None, :]
     )
-    return ops.cast(ops.argmin(distances, axis=-1), "int32")
+    return ops.cast(ops.transpose(ops.argmin(distances, axis=-1)), "int32")
 
 
 def lookup(table, codes):
@@ -310,7 +319,9 @@ class BaseCodebook(keras.layers.Layer):
         shape = tuple(self.codebook.shape)
         grouped = (self.n_group, self.vocab_size)
         one_hot = ops.one_hot(codes, self.vocab_size, dtype="float32")
-        embed_sum = ops.einsum("ngv,ngd->gvd", one_hot, queries)
+        embed_sum = ops.matmul(
+            ops.transpose(one_hot, (1, 2, 0)), ops.transpose(queries, (1, 0, 2))
+        )
         cluster = ops.reshape(self.ema_cluster_size, grouped)
         cluster = self.decay * cluster + (1.0 - self.decay) * counts
         sums = ops.reshape(self.ema_embed_sum, grouped + (self.group_dim,))
