@@ -1,6 +1,23 @@
-"""Forecast error metrics in original units."""
+"""Forecast error metrics: a Keras metric, and NumPy ones in original units."""
 
+import keras
 import numpy as np
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+def mse_next(y_true, y_pred):
+    """Keras metric: squared error of the value right after each window.
+
+    The last position of aligned `(B, T, 1)` targets, or the `(B, 1)`
+    target of last-step models: the same quantity for every model, logged
+    as `mse_next` / `val_mse_next` by `fit()` in the same pass as the loss.
+    """
+    if len(y_pred.shape) == 3:
+        y_true, y_pred = y_true[:, -1, 0], y_pred[:, -1, 0]
+    else:
+        y_true, y_pred = y_true[:, 0], y_pred[:, 0]
+    return ops.square(ops.cast(y_true, y_pred.dtype) - y_pred)
 
 
 def errors(pred, actual):

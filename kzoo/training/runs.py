@@ -26,7 +26,7 @@ from kzoo.data import make_windows
 from kzoo.data import split_indices
 from kzoo.data.datasets import DataError
 from kzoo.eval.forecast import next_values
-from kzoo.training.callbacks import NextValueError
+from kzoo.eval.metrics import mse_next
 from kzoo.training.callbacks import tensorboard
 
 PARTIAL_PREFIX = ".partial-"
@@ -219,7 +219,8 @@ def _execute(plan, series, verbose, model, callbacks, fit_kwargs,
         extra_config["data_parallel_devices"] = n_devices
     if model is None:
         model = build_model(plan)
-    model.compile(optimizer=keras.optimizers.Adam(hp["lr"]), loss="mse")
+    model.compile(optimizer=keras.optimizers.Adam(hp["lr"]), loss="mse",
+                  metrics=[mse_next])
     staging = plan.staging_dir
     resuming = os.path.isdir(staging)
     os.makedirs(staging, exist_ok=True)
@@ -228,7 +229,6 @@ def _execute(plan, series, verbose, model, callbacks, fit_kwargs,
     start = time.perf_counter()
     if trainable:
         callbacks = [
-            NextValueError(x_val, next_val, plan.target),
             keras.callbacks.TerminateOnNaN(),
             keras.callbacks.BackupAndRestore(os.path.join(staging, "backup")),
             keras.callbacks.CSVLogger(
@@ -295,7 +295,9 @@ def _execute(plan, series, verbose, model, callbacks, fit_kwargs,
 
 
 def _evaluate(model, x, y, batch_size):
-    return float(model.evaluate(x, y, batch_size=batch_size, verbose=0))
+    logs = model.evaluate(x, y, batch_size=batch_size, verbose=0,
+                          return_dict=True)
+    return float(logs["loss"])
 
 
 def _write_json(path, data):
