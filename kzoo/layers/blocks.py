@@ -16,6 +16,10 @@ class CodebookBlock(keras.layers.Layer):
     and the decoder maps back to `output_dim`. With `vqmlp`'s settings
     (no norm, no encoding) this is exactly the reference model.
 
+    With `mixers` (e.g. `CausalTokenMixing` layers) the tokens exchange
+    information across time before the read, so the queries carry context;
+    with `residual`, the read's input is added to its output.
+
     Args:
         d_model: width of the codebook read.
         codebook: the codebook layer (`Codebook`, `ProductCodebook` or
@@ -28,6 +32,9 @@ class CodebookBlock(keras.layers.Layer):
         layer_norm_epsilon: epsilon of the LayerNorm.
         kernel_initializer: of both Dense layers (Xavier-uniform, as the
             reference).
+        mixers: layers `(B, T, d_model) -> (B, T, d_model)` applied in order
+            after the positional encoding (time mixing).
+        residual: add the codebook's input to its output.
 
     Input shape:
         `(B, T, F)`.
@@ -45,9 +52,21 @@ class CodebookBlock(keras.layers.Layer):
         output_dim=1,
         layer_norm_epsilon=1e-5,
         kernel_initializer="glorot_uniform",
+        mixers=(),
+        residual=False,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        mixers = [
+            keras.saving.deserialize_keras_object(m) if isinstance(m, dict)
+            else m
+            for m in (mixers or ())
+        ]
+        for mixer in mixers:
+            if not isinstance(mixer, keras.layers.Layer):
+                raise ValueError(f"`mixers` must be layers. Received: {mixer!r}")
+        self.mixers = mixers
+        self.residual = bool(residual)
         for name, value in (("d_model", d_model), ("output_dim", output_dim)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(
@@ -101,6 +120,7 @@ class CodebookBlock(keras.layers.Layer):
         sublayers = [
             (self.encoder, input_shape),
             (self.positional_encoding, hidden),
+            *((mixer, hidden) for mixer in self.mixers),
             (self.norm, hidden),
             (self.codebook, hidden),
             (self.decoder, hidden),
@@ -114,12 +134,14 @@ class CodebookBlock(keras.layers.Layer):
         hidden = self.encoder(inputs)
         if self.positional_encoding is not None and not self._rotary:
             hidden = self.positional_encoding(hidden)
+        for mixer in self.mixers:
+            hidden = mixer(hidden)
         if self.norm is not None:
             hidden = self.norm(hidden)
         if self._rotary:
             hidden = self.positional_encoding(hidden)
-        hidden = self.codebook(hidden, training=training)
-        return self.decoder(hidden)
+        read = self.codebook(hidden, training=training)
+        return self.decoder(read + hidden if self.residual else read)
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.output_dim,)
@@ -143,6 +165,10 @@ class CodebookBlock(keras.layers.Layer):
                 "kernel_initializer": keras.initializers.serialize(
                     self.kernel_initializer
                 ),
+                "mixers": [
+                    keras.saving.serialize_keras_object(m) for m in self.mixers
+                ],
+                "residual": self.residual,
             }
         )
         return config

@@ -10,6 +10,8 @@ import keras
 
 from kzoo.backend import LSTM
 from kzoo.layers import CacheHierarchy
+from kzoo.layers import CausalTokenMixing
+from kzoo.layers import DelayEmbedding
 from kzoo.layers import Codebook
 from kzoo.layers import CodebookBlock
 from kzoo.layers import ProductCodebook
@@ -96,9 +98,18 @@ def build_codebook_mlp(
     train_codebook=False,
     layer_norm=True,
     max_length=None,
+    patch=1,
+    n_mix=0,
+    residual=False,
     name="vqlnmlp",
 ):
-    """Reference `vq*mlp` family: a `CodebookBlock` on every time step."""
+    """Reference `vq*mlp` family: a `CodebookBlock` on every time step.
+
+    Time mixing (the `*mixer` models): `patch > 1` gives every token its
+    last `patch` values (`DelayEmbedding`), `n_mix` causal token-mixing
+    MLPs (`CausalTokenMixing`, TSMixer-style) let the queries carry
+    context before the read, `residual` adds the read's input to it.
+    """
     if pe not in PE_CHOICES:
         raise ValueError(f"unknown pe {pe!r}; valid: {', '.join(PE_CHOICES)}")
     layer = make_codebook(
@@ -111,11 +122,20 @@ def build_codebook_mlp(
         if pe in ("randn", "learned") and length is None:
             raise ValueError(f"pe={pe!r} needs time_steps or max_length")
         encoding = ENCODINGS[pe](length, name="positional_encoding")
+    if n_mix and time_steps is None and max_length is None:
+        raise ValueError("time mixing needs time_steps or max_length")
+    mixers = [
+        CausalTokenMixing(max_length or time_steps, name=f"mixing_{i + 1}")
+        for i in range(n_mix)
+    ]
     inputs = keras.Input((time_steps, 1), name="series")
+    hidden = inputs
+    if patch > 1:
+        hidden = DelayEmbedding(patch, name="delay_embedding")(hidden)
     outputs = CodebookBlock(
         d_model, layer, positional_encoding=encoding, layer_norm=layer_norm,
-        name="block",
-    )(inputs)
+        mixers=mixers, residual=residual, name="block",
+    )(hidden)
     return Model(inputs, outputs, name=name)
 
 

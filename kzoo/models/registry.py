@@ -39,7 +39,7 @@ class ModelSpec:
 
 
 _POSITIVE_INTS = ("time_steps", "batch_size", "vocab_size", "d_model",
-                  "n_head", "units", "layers")
+                  "n_head", "units", "layers", "patch")
 _CHOICES = {"codebook": ("soft", "hard"), "order": ("inc", "dec"),
             "pe": builders.PE_CHOICES}
 
@@ -56,6 +56,9 @@ def validate(values):
         isinstance(values["lr"], (int, float)) and values["lr"] > 0
     ):
         raise ValueError(f"lr must be > 0, got {values['lr']!r}")
+    n_mix = values.get("n_mix", 0)
+    if isinstance(n_mix, bool) or not isinstance(n_mix, int) or n_mix < 0:
+        raise ValueError(f"n_mix must be an integer >= 0, got {n_mix!r}")
     epochs = values.get("epochs", 0)
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
@@ -109,6 +112,7 @@ def _codebook(vocab_size, d_model, **extra):
 
 
 _FLAT = _train(96, 7e-3, 32)
+_MIX = {**_train(112, 3e-3, 32), "patch": 16, "n_mix": 2, "residual": False}
 _SPECS = {
     "lstm": ModelSpec(
         builders.build_lstm, "last",
@@ -160,6 +164,34 @@ _SPECS = {
         {"method": "hierarchy", "layer_norm": True},
         "cache hierarchy of product codebooks (method 2+3)",
     ),
+    # Time mixing (issue: long-term memory): every codebook method.
+    "vqmixer": ModelSpec(
+        builders.build_codebook_mlp, "aligned",
+        {**_MIX, **_codebook(256, 32, pe="none")},
+        {"method": "flat", "layer_norm": True},
+        "flat codebook read by queries that carry context: delay embedding "
+        "and causal token-mixing MLPs (TSMixer-style)",
+    ),
+    "mhvqmixer": ModelSpec(
+        builders.build_codebook_mlp, "aligned",
+        {**_MIX, **_codebook(32, 32, n_head=2, pe="none")},
+        {"method": "product", "layer_norm": True},
+        "vqmixer with product codebooks (method 2)",
+    ),
+    "cachevqmixer": ModelSpec(
+        builders.build_codebook_mlp, "aligned",
+        {**_MIX, **_codebook(32, 32, sizes=(32, 128, 512), order="inc",
+                              pe="none")},
+        {"method": "hierarchy", "layer_norm": True, "n_head": 1},
+        "vqmixer with the cache hierarchy (method 3)",
+    ),
+    "mhcachevqmixer": ModelSpec(
+        builders.build_codebook_mlp, "aligned",
+        {**_MIX, **_codebook(32, 32, n_head=2, sizes=(32, 128, 512),
+                              order="inc", pe="none")},
+        {"method": "hierarchy", "layer_norm": True},
+        "vqmixer with a hierarchy of product codebooks (method 2+3)",
+    ),
     "persistence": ModelSpec(
         builders.build_persistence, "aligned", _train(96, 1e-3, 32),
         description="baseline: repeats the last value (nothing to fit)",
@@ -196,6 +228,7 @@ def build(name, **hparams):
     values = model_spec.hparams(**hparams)
     kwargs = {k: v for k, v in values.items()
               if k not in ("lr", "batch_size", "epochs")}
-    if "vocab_size" in kwargs and kwargs.get("pe") in ("randn", "learned"):
+    if "vocab_size" in kwargs and (kwargs.get("pe") in ("randn", "learned")
+                                   or kwargs.get("n_mix")):
         kwargs.setdefault("max_length", kwargs["time_steps"])
     return model_spec.builder(name=name, **model_spec.fixed, **kwargs)

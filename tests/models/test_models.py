@@ -12,6 +12,7 @@ def test_registry_names():
     assert set(NAMES) == {
         "lstm", "vqmlp", "vqlnmlp", "vqlnpemlp", "mhvqlnmlp", "mhvqlnpemlp",
         "cachevq", "mhcachevq", "persistence", "linear",
+        "vqmixer", "mhvqmixer", "cachevqmixer", "mhcachevqmixer",
     }
 
 
@@ -58,6 +59,16 @@ def test_persistence_repeats_the_last_value():
     x = np.random.default_rng(0).normal(size=(3, 8, 1)).astype("float32")
     pred = models.build("persistence", time_steps=8).predict(x, verbose=0)
     np.testing.assert_array_equal(pred[:, -1, 0], x[:, -1, 0])
+
+
+def test_mixer_models_are_causal():
+    model = models.build("vqmixer", time_steps=24, vocab_size=16, patch=4)
+    x = np.random.default_rng(0).normal(size=(2, 24, 1)).astype("float32")
+    changed = x.copy()
+    changed[:, 12:] += 5.0
+    np.testing.assert_allclose(model.predict(changed, verbose=0)[:, :12],
+                               model.predict(x, verbose=0)[:, :12], atol=1e-5)
+    assert models.spec("vqmixer").defaults["time_steps"] == 112
 
 
 def test_trainable_and_hard_options():
