@@ -32,7 +32,8 @@ def collect_runs(root, dataset=None):
         row = {
             "run_dir": folder,
             "name": config.get("name", os.path.basename(folder)),
-            "values": {"model": config["model"], **_flat(config["hparams"])},
+            "values": {"model": config["model"], **_flat(config["hparams"]),
+                       "backend": config.get("backend", "-")},
             "Final/train_loss": metrics.get("train_loss"),
             "Final/val_loss": metrics.get("val_loss"),
             "Final/val_mse_next": metrics.get("val_mse_next"),
@@ -72,9 +73,13 @@ def runs_table(rows, top=None):
     """Markdown: Model | Predict/mse_regressive | ... | Final/val_loss."""
     lines = ["| Model | " + " | ".join(COLUMNS) + " |",
              "|---" * (len(COLUMNS) + 1) + "|"]
+    backends = {row["values"].get("backend") for row in rows}
     for row in rows[:top]:
         cells = " | ".join(_fmt(row.get(c)) for c in COLUMNS)
-        lines.append(f"| {row['name']} | {cells} |")
+        name = row["name"]
+        if len(backends) > 1:
+            name += f" [{row['values']['backend']}]"
+        lines.append(f"| {name} | {cells} |")
     return "\n".join(lines)
 
 
