@@ -14,3 +14,11 @@ def fail(error, code=2):
     message = " ".join(str(error).split()) or type(error).__name__
     print(f"error: {message}", file=sys.stderr)
     return code
+
+
+def run(main, argv=None, errors=(ValueError, OSError)):
+    """Call `main(argv)`; bad input becomes a one-line error and exit code 2."""
+    try:
+        return main(argv)
+    except errors as error:
+        return fail(error)

@@ -18,7 +18,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from kzoo.recipes_cli import fail  # noqa: E402
+from kzoo.recipes_cli import run  # noqa: E402
 
 BACKENDS = ("jax", "torch", "tensorflow")
 SECTIONS = ("throughput", "reference", "scaling", "rollout")
@@ -223,10 +223,7 @@ def main(argv=None):
 
 
 def cli(argv=None):
-    try:
-        return main(argv)
-    except (ValueError, OSError, RuntimeError) as error:
-        return fail(error)
+    return run(main, argv, (ValueError, OSError, RuntimeError))
 
 
 if __name__ == "__main__":

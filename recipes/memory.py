@@ -11,7 +11,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from kzoo.recipes_cli import fail  # noqa: E402
+from kzoo.recipes_cli import run  # noqa: E402
 from kzoo.recipes_cli import quiet_backend_logs  # noqa: E402
 
 quiet_backend_logs()
@@ -111,10 +111,7 @@ def main(argv=None):
 
 
 def cli(argv=None):
-    try:
-        return main(argv)
-    except (ValueError, OSError) as error:
-        return fail(error)
+    return run(main, argv)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from kzoo.recipes_cli import fail  # noqa: E402
+from kzoo.recipes_cli import run  # noqa: E402
 from kzoo.recipes_cli import quiet_backend_logs  # noqa: E402
 
 quiet_backend_logs()
@@ -138,10 +138,7 @@ def main(argv=None):
 
 
 def cli(argv=None):
-    try:
-        return main(argv)
-    except (ValueError, OSError) as error:
-        return fail(error)
+    return run(main, argv)
 
 
 if __name__ == "__main__":
