@@ -12,6 +12,8 @@ import math
 import keras
 from keras import ops
 
+from kzoo.layers.checks import check_int
+
 MODES = ("soft", "hard")
 
 
@@ -90,13 +92,6 @@ def perplexity_and_usage(counts):
     return ops.mean(ops.exp(entropy)), ops.mean(usage)
 
 
-def _check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"`{name}` must be an integer >= 1. Received: {name}={value!r}"
-        )
-
-
 def _check_fraction(name, value):
     if not isinstance(value, (int, float)) or not 0.0 < value < 1.0:
         raise ValueError(
@@ -129,7 +124,7 @@ class BaseCodebook(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_positive_int("vocab_size", vocab_size)
+        check_int("vocab_size", vocab_size)
         if mode not in MODES:
             raise ValueError(
                 f"`mode` must be one of {MODES}. Received: mode={mode!r}"
@@ -152,15 +147,7 @@ class BaseCodebook(keras.layers.Layer):
             raise ValueError(
                 f"`epsilon` must be > 0. Received: epsilon={epsilon!r}"
             )
-        if (
-            isinstance(dead_code_threshold, bool)
-            or not isinstance(dead_code_threshold, int)
-            or dead_code_threshold < 0
-        ):
-            raise ValueError(
-                "`dead_code_threshold` must be an integer >= 0. "
-                f"Received: dead_code_threshold={dead_code_threshold!r}"
-            )
+        check_int("dead_code_threshold", dead_code_threshold, minimum=0)
         if ema and mode != "hard":
             raise ValueError(
                 "`ema=True` needs `mode='hard'` (EMA updates follow hard "

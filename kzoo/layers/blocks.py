@@ -2,6 +2,7 @@
 
 import keras
 
+from kzoo.layers.checks import check_int
 from kzoo.layers.positional import RotaryPositionalEncoding
 
 
@@ -67,11 +68,8 @@ class CodebookBlock(keras.layers.Layer):
                 raise ValueError(f"`mixers` must be layers. Received: {mixer!r}")
         self.mixers = mixers
         self.residual = bool(residual)
-        for name, value in (("d_model", d_model), ("output_dim", output_dim)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"`{name}` must be an integer >= 1. Received: {value!r}"
-                )
+        check_int("d_model", d_model)
+        check_int("output_dim", output_dim)
         if isinstance(codebook, dict):
             codebook = keras.saving.deserialize_keras_object(codebook)
         if not isinstance(codebook, keras.layers.Layer):

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from kzoo.layers.base_codebook import _check_positive_int
+from kzoo.layers.checks import check_heads_divide
+from kzoo.layers.checks import check_int
 from kzoo.layers.codebook import Codebook
 from kzoo.layers.product_codebook import ProductCodebook
 
@@ -78,7 +79,7 @@ class CacheHierarchy(keras.layers.Layer):
                 f"Received: sizes={sizes!r}"
             )
         for size in sizes:
-            _check_positive_int("sizes", size)
+            check_int("sizes", size)
         steps = [b - a for a, b in zip(sizes, sizes[1:])]
         if order == "inc" and any(step <= 0 for step in steps):
             raise ValueError(
@@ -90,7 +91,7 @@ class CacheHierarchy(keras.layers.Layer):
                 "`sizes` must strictly decrease for order='dec'. "
                 f"Received: sizes={sizes}"
             )
-        _check_positive_int("n_head", n_head)
+        check_int("n_head", n_head)
         self.sizes = sizes
         self.order = order
         self.n_head = n_head
@@ -127,12 +128,7 @@ class CacheHierarchy(keras.layers.Layer):
         ]
 
     def build(self, input_shape):
-        dim = input_shape[-1]
-        if dim is not None and dim % self.n_head:
-            raise ValueError(
-                f"`n_head` must divide the feature size D={dim}. "
-                f"Received: n_head={self.n_head}"
-            )
+        check_heads_divide(self.n_head, input_shape[-1])
         for level, norm in zip(self.levels, self.norms):
             level.build(input_shape)
             norm.build(input_shape)

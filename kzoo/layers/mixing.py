@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from kzoo.layers.checks import check_int
+
 
 @keras.saving.register_keras_serializable(package="kzoo")
 class DelayEmbedding(keras.layers.Layer):
@@ -19,10 +21,7 @@ class DelayEmbedding(keras.layers.Layer):
 
     def __init__(self, patch, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(patch, bool) or not isinstance(patch, int) or patch < 1:
-            raise ValueError(
-                f"`patch` must be an integer >= 1. Received: patch={patch!r}"
-            )
+        check_int("patch", patch)
         self.patch = patch
 
     def call(self, inputs):
@@ -68,12 +67,7 @@ class CausalTokenMixing(keras.layers.Layer):
 
     def __init__(self, max_length, layer_norm_epsilon=1e-5, **kwargs):
         super().__init__(**kwargs)
-        if (isinstance(max_length, bool) or not isinstance(max_length, int)
-                or max_length < 1):
-            raise ValueError(
-                "`max_length` must be an integer >= 1. "
-                f"Received: max_length={max_length!r}"
-            )
+        check_int("max_length", max_length)
         self.max_length = max_length
         self.layer_norm_epsilon = float(layer_norm_epsilon)
         self.norm = keras.layers.LayerNormalization(

@@ -5,19 +5,7 @@ import math
 import keras
 from keras import ops
 
-
-def _check_max_length(max_length, allow_none=False):
-    if max_length is None and allow_none:
-        return
-    if (
-        isinstance(max_length, bool)
-        or not isinstance(max_length, int)
-        or max_length < 1
-    ):
-        raise ValueError(
-            "`max_length` must be an integer >= 1. "
-            f"Received: max_length={max_length!r}"
-        )
+from kzoo.layers.checks import check_int
 
 
 class _PositionalEncoding(keras.layers.Layer):
@@ -25,7 +13,8 @@ class _PositionalEncoding(keras.layers.Layer):
 
     def __init__(self, max_length=None, **kwargs):
         super().__init__(**kwargs)
-        _check_max_length(max_length, allow_none=self._max_length_optional)
+        if max_length is not None or not self._max_length_optional:
+            check_int("max_length", max_length)
         self.max_length = max_length
 
     _max_length_optional = False

@@ -4,7 +4,8 @@ import keras
 from keras import ops
 
 from kzoo.layers.base_codebook import BaseCodebook
-from kzoo.layers.base_codebook import _check_positive_int
+from kzoo.layers.checks import check_heads_divide
+from kzoo.layers.checks import check_int
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -54,7 +55,7 @@ class ProductCodebook(BaseCodebook):
         **kwargs,
     ):
         super().__init__(vocab_size, **kwargs)
-        _check_positive_int("n_head", n_head)
+        check_int("n_head", n_head)
         if self.return_codes and vocab_size**n_head >= 2**31:
             raise ValueError(
                 "Combined codes must fit int32: `vocab_size ** n_head` "
@@ -68,11 +69,7 @@ class ProductCodebook(BaseCodebook):
 
     def build(self, input_shape):
         dim = input_shape[-1]
-        if dim is not None and dim % self.n_head:
-            raise ValueError(
-                f"`n_head` must divide the feature size D={dim}. "
-                f"Received: n_head={self.n_head}"
-            )
+        check_heads_divide(self.n_head, dim)
         self.n_group = self.n_head
         self.group_dim = dim // self.n_head
         if self.head_norm:
