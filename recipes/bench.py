@@ -23,7 +23,7 @@ from kzoo.recipes_cli import run  # noqa: E402
 BACKENDS = ("jax", "torch", "tensorflow")
 SECTIONS = ("throughput", "reference", "scaling", "rollout")
 THROUGHPUT_MODELS = ["lstm", "vqlnmlp", "vqlnpemlp", "mhvqlnmlp", "cachevq",
-                     "linear"]
+                     "vqmixer", "linear"]
 
 
 def parser():

@@ -76,7 +76,7 @@ def main(config):
     if "rollout" in sections:
         result["rollout"] = [
             speed.rollout_speed(name, config["rollout_steps"], ts)
-            for name, ts in (("lstm", 112), ("vqlnmlp", 96))
+            for name, ts in (("lstm", 112), ("vqlnmlp", 96), ("vqmixer", 112))
         ]
     return result
 
