@@ -35,6 +35,8 @@ HPARAM_FLAGS = {
     "pe": "pe",
     "codebook": "codebook",
     "train_codebook": "train_codebook",
+    "patch": "patch",
+    "n_mix": "n_mix",
 }
 
 
@@ -100,6 +102,11 @@ def parser():
     p.add_argument("--train-codebook", action="store_true", default=None,
                    help="train the codebook table (default: frozen N(0,1), "
                    "as the reference)")
+    p.add_argument("--patch", type=int,
+                   help="mixer models: values each token carries (delay "
+                   "embedding)")
+    p.add_argument("--n-mix", type=int,
+                   help="mixer models: causal token-mixing MLPs before the read")
     p.add_argument("--split", choices=["random", "chrono"], default="random",
                    help="random: windows shuffled with seed 42, 80/20 (the "
                    "reference); chrono: first 80%% of windows train, no "
