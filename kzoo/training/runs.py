@@ -91,11 +91,14 @@ def run_name(model, hparams, dataset_name, split="random"):
         parts.append(f"dm{hp['d_model']}")
     if hp.get("n_head", 1) > 1:
         parts.append(f"nh{hp['n_head']}")
-    for key, tag in (("units", "u"), ("layers", "l")):
+    for key, tag in (("units", "u"), ("layers", "l"), ("patch", "p"),
+                     ("n_mix", "mix")):
         if key in hp and hp[key] != defaults[key]:
             parts.append(f"{tag}{hp[key]}")
     if "pe" in hp and hp["pe"] != defaults["pe"]:
         parts.append(f"pe{hp['pe']}")
+    if hp.get("residual") != defaults.get("residual"):
+        parts.append("res" if hp.get("residual") else "nores")
     if hp.get("codebook") == "hard":
         parts.append("hard")
     if hp.get("train_codebook"):
