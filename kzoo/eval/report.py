@@ -96,15 +96,17 @@ def average_ranks(rows, metric, k):
     Runs are ranked 1..n by `metric` (runs without it are left out). For
     every set of `k` varying hyperparameters and every combination of
     their values seen, the mean rank of the runs with those values and
-    their count; best (lowest mean) first.
+    their count; best (lowest mean) first. Runs of models without one of
+    the hyperparameters do not count for it.
     """
     ranked = [r for r in sort_runs(rows, metric) if _value(r, metric) < math.inf]
     keys = varying_keys(ranked)
     groups = {}
     for rank, row in enumerate(ranked, start=1):
         for combo in itertools.combinations(keys, k):
-            label = ", ".join(f"{key}={row['values'].get(key, '-')}"
-                              for key in combo)
+            if any(key not in row["values"] for key in combo):
+                continue  # a model without that hyperparameter
+            label = ", ".join(f"{key}={row['values'][key]}" for key in combo)
             groups.setdefault(label, []).append(rank)
     table = [(label, sum(r) / len(r), len(r)) for label, r in groups.items()]
     return sorted(table, key=lambda t: (t[1], -t[2], t[0]))

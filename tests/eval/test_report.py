@@ -55,6 +55,15 @@ def test_average_ranks_by_hand(runs):
     assert report.average_ranks(rows, "Final/val_loss", 3) == []
 
 
+def test_models_without_a_hyperparameter_do_not_count(runs, tmp_path):
+    _fake_run(runs, "lstm0", {"model": "lstm", "lr": 0.01, "epochs": 50}, 0.05)
+    k1 = dict((label, (mean, n)) for label, mean, n in report.average_ranks(
+        report.collect_runs(runs), "Final/val_loss", 1))
+    assert "vocab_size=-" not in k1
+    assert k1["model=lstm"] == (1.0, 1)
+    assert k1["lr=0.01"] == (pytest.approx(8 / 3), 3)  # ranks 1, 2, 5
+
+
 def test_unknown_metric(runs):
     with pytest.raises(ValueError, match="valid: Predict/mse_regressive"):
         report.sort_runs(report.collect_runs(runs), "loss")
