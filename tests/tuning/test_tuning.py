@@ -197,3 +197,12 @@ def test_killed_worker_keeps_the_others_trials(csv, tmp_path):
     assert per_worker.get("tuner0", 0) >= 3 and "tuner1" not in per_worker
     completed = [s for s in _trial_statuses(out).values() if s == "COMPLETED"]
     assert len(completed) == per_worker["tuner0"]
+
+
+@pytest.mark.parametrize("kind", ["bayesian", "hyperband"])
+def test_other_tuners(recipe, csv, tmp_path, capsys, kind):
+    args = _args(csv, tmp_path / kind, trials=2)
+    args[args.index("--epochs") + 1] = "2"
+    assert recipe.cli(args + ["--tuner", kind]) == 0
+    assert "trials by val_mse_next" in capsys.readouterr().out
+    assert len(report.collect_runs(str(tmp_path / kind))) >= 2
