@@ -141,8 +141,8 @@ def plan_run(model, overrides, series, split="random", seed=0, out="runs"):
 
 
 def build_model(plan):
-    values = {k: v for k, v in plan.hparams.items()}
-    return models.build(plan.model, **values)
+    """The (uncompiled) model of a plan."""
+    return models.build(plan.model, **plan.hparams)
 
 
 def _timestamp_dir(parent):

@@ -5,7 +5,6 @@ import os
 import keras
 import keras_tuner
 
-from kzoo import models
 from kzoo import training
 from kzoo.tuning.space import family_space
 from kzoo.tuning.space import fit_heads
@@ -57,7 +56,7 @@ class KzooHyperModel(keras_tuner.HyperModel):
     def build(self, hp):
         plan = self._plan(hp)
         keras.utils.set_random_seed(self.seed)
-        return models.build(plan.model, **plan.hparams)
+        return training.runs.build_model(plan)
 
     def fit(self, hp, model, *args, callbacks=None, **kwargs):
         plan = self._plan(hp)

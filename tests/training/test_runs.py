@@ -101,7 +101,6 @@ class _StopAfter(keras.callbacks.Callback):
 def test_interrupted_run_resumes(tmp_path, series, monkeypatch):
     plan = training.plan_run("vqlnmlp", {"time_steps": 16, "epochs": 3},
                              series, out=str(tmp_path))
-    original = runs.tensorboard
     monkeypatch.setattr(runs, "tensorboard", lambda d: _StopAfter(1))
     with pytest.raises(_Interrupt):
         training.execute(plan, series, verbose=0)
@@ -118,7 +117,6 @@ def test_interrupted_run_resumes(tmp_path, series, monkeypatch):
     assert not os.path.exists(plan.staging_dir)
     history = pd.read_csv(os.path.join(metrics["run_dir"], "history.csv"))
     assert list(history["epoch"]) == [0, 1, 2]
-    del original
 
 
 def test_results_table_and_file(tmp_path, series):
