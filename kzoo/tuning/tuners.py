@@ -63,4 +63,7 @@ def make_tuner(kind, hypermodel, max_trials, directory, project_name,
     else:
         tuner = Hyperband(hypermodel, max_epochs=max(epochs, 2), **common)
     tuner.worker_timeout = worker_timeout
+    # Every process gets the same command line: workers beat often enough
+    # that a busy machine cannot make a live worker look silent.
+    tuner.heartbeat_interval = min(5.0, worker_timeout / 4)
     return tuner
