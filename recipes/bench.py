@@ -100,17 +100,13 @@ def run_backend(backend, config):
     return json.loads(lines[-1][len("RESULT "):])
 
 
-def _table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _f(value, digits=3):
     return "-" if value is None else f"{value:.{digits}g}"
 
 
 def tables(results):
+    from kzoo.eval.report import markdown_table as _table
+
     out = {}
     rows = [(r["backend"], t["model"], t["jit_compile"], t["windows"],
              _f(t["windows_per_s"], 4), _f(t["s_per_epoch"]),

@@ -46,15 +46,10 @@ def parser():
     return p
 
 
-def _table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(map(str, r)) + " |"
-                              for r in rows])
-
-
 def main(argv=None):
     args = parser().parse_args(argv)
     from kzoo.eval import memory
+    from kzoo.eval.report import markdown_table as _table
 
     names = args.model or DEFAULT_MODELS
     memory.check_models(names)

@@ -54,6 +54,14 @@ def _flat(hparams):
             for k, v in hparams.items()}
 
 
+def markdown_table(header, rows):
+    """A markdown table: a header row, a rule, one line per row of cells."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |"
+              for row in rows]
+    return "\n".join(lines)
+
+
 def _value(row, metric):
     value = row.get(metric)
     return math.inf if value is None or value != value else value
