@@ -119,6 +119,11 @@ def parser():
                    "keras.distribution.DataParallel; TensorFlow: "
                    "MirroredStrategy; not available on torch). The batch "
                    "size must be a multiple of the device count")
+    p.add_argument("--backup-every", type=float, default=30.0,
+                   metavar="SECONDS",
+                   help="save the resumable backup at the end of an epoch "
+                   "at most every SECONDS (0: after every epoch); an "
+                   "interrupted run loses at most that much training")
     p.add_argument("--quiet", action="store_true",
                    help="no progress bar")
     return p
@@ -155,6 +160,10 @@ def main(argv=None):
         from kzoo.backend import data_parallel
 
         data_parallel()  # fails at once on a backend without it
+    if args.backup_every < 0:
+        raise ValueError(
+            f"--backup-every must be >= 0 seconds, got {args.backup_every}"
+        )
     names = args.model or list(DEMO_MODELS)
     if args.model is None and args.epochs is None:
         args.epochs = DEMO_EPOCHS
@@ -170,7 +179,8 @@ def main(argv=None):
         print(f"== {plan.name} ({plan.hparams['epochs']} epochs)", flush=True)
         rows.append(
             training.execute(plan, series, verbose=0 if args.quiet else "auto",
-                             data_parallel=args.data_parallel)
+                             data_parallel=args.data_parallel,
+                             backup_interval_s=args.backup_every)
         )
     print()
     print(training.results_table(rows, args.out))

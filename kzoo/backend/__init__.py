@@ -2,6 +2,8 @@
 
 import keras
 
+from kzoo.backend.inputs import fit_arguments  # noqa: F401
+from kzoo.backend.inputs import steps_per_execution  # noqa: F401
 from kzoo.backend.lstm import LSTM  # noqa: F401
 
 

@@ -27,6 +27,7 @@ from kzoo.data import split_indices
 from kzoo.data.datasets import DataError
 from kzoo.eval.forecast import next_values
 from kzoo.eval.metrics import mse_next
+from kzoo.training.callbacks import BackupAndRestore
 from kzoo.training.callbacks import tensorboard
 
 PARTIAL_PREFIX = ".partial-"
@@ -172,7 +173,8 @@ def next_value_predictions(model, x, target, batch_size=256):
 
 
 def execute(plan, series, verbose="auto", model=None, callbacks=(),
-            fit_kwargs=None, extra_config=None, data_parallel=False):
+            fit_kwargs=None, extra_config=None, data_parallel=False,
+            backup_interval_s=30.0):
     """Fit, evaluate and record one run; returns its metrics dict.
 
     Args:
@@ -186,8 +188,15 @@ def execute(plan, series, verbose="auto", model=None, callbacks=(),
         extra_config: more entries for `config.json` (the tuner's ids).
         data_parallel: build and fit under `kzoo.backend.data_parallel`
             (every local device; JAX and TensorFlow only).
+        backup_interval_s: save the resumable backup at the end of an epoch
+            at most this often (seconds; 0: every epoch).
+
+    The validation pass runs in batches of up to `VALIDATION_BATCHES`
+    training batches (forward only, so no gradients are kept): the same
+    mean over the same windows, in fewer calls.
     """
-    args = (plan, series, verbose, model, callbacks, fit_kwargs, extra_config)
+    args = (plan, series, verbose, model, callbacks, fit_kwargs, extra_config,
+            backup_interval_s)
     if not data_parallel:
         return _execute(*args)
     with kzoo_backend.data_parallel() as strategy:
@@ -200,8 +209,11 @@ def _trim(arrays, multiple):
     return [a[:keep] for a in arrays]
 
 
+VALIDATION_BATCHES = 4
+
+
 def _execute(plan, series, verbose, model, callbacks, fit_kwargs,
-             extra_config, n_devices=None):
+             extra_config, backup_interval_s, n_devices=None):
     keras.utils.set_random_seed(plan.seed)
     kzoo_backend.enable_determinism()
     norm, (x_train, y_train), (x_val, y_val), next_val = dataset_arrays(
@@ -222,8 +234,13 @@ def _execute(plan, series, verbose, model, callbacks, fit_kwargs,
         extra_config["data_parallel_devices"] = n_devices
     if model is None:
         model = build_model(plan)
-    model.compile(optimizer=keras.optimizers.Adam(hp["lr"]), loss="mse",
-                  metrics=[mse_next])
+    model.compile(
+        optimizer=keras.optimizers.Adam(hp["lr"]), loss="mse",
+        metrics=[mse_next],
+        steps_per_execution=kzoo_backend.steps_per_execution(
+            len(x_train), hp["batch_size"], data_parallel=bool(n_devices)
+        ),
+    )
     staging = plan.staging_dir
     resuming = os.path.isdir(staging)
     os.makedirs(staging, exist_ok=True)
@@ -233,7 +250,8 @@ def _execute(plan, series, verbose, model, callbacks, fit_kwargs,
     if trainable:
         callbacks = [
             keras.callbacks.TerminateOnNaN(),
-            keras.callbacks.BackupAndRestore(os.path.join(staging, "backup")),
+            BackupAndRestore(os.path.join(staging, "backup"),
+                             interval_s=backup_interval_s),
             keras.callbacks.CSVLogger(
                 os.path.join(staging, "history.csv"), append=resuming
             ),
@@ -241,11 +259,12 @@ def _execute(plan, series, verbose, model, callbacks, fit_kwargs,
             *callbacks,
         ]
         history = model.fit(
-            x_train, y_train,
-            batch_size=hp["batch_size"],
+            **kzoo_backend.fit_arguments(
+                (x_train, y_train), (x_val, y_val), hp["batch_size"],
+                min(len(x_val), VALIDATION_BATCHES * hp["batch_size"]),
+                seed=plan.seed, data_parallel=bool(n_devices),
+            ),
             epochs=hp["epochs"],
-            validation_data=(x_val, y_val),
-            shuffle=True,
             callbacks=callbacks,
             verbose=verbose,
             **(fit_kwargs or {}),

@@ -26,6 +26,13 @@ import pandas as pd
 from kzoo import backend, data, training
 series = data.load("csv:" + {csv!r})
 curves = {{}}
+# Data-parallel fits use Keras's own batching, a step per call; the
+# single-device fit does too here, so both see the same batches.
+fit_arguments, steps = backend.fit_arguments, backend.steps_per_execution
+backend.fit_arguments = lambda *a, **k: fit_arguments(
+    *a, **dict(k, data_parallel=True))
+backend.steps_per_execution = lambda *a, **k: steps(
+    *a, **dict(k, data_parallel=True))
 for parallel in (False, True):
     plan = training.plan_run("vqlnmlp", {{"time_steps": 16, "epochs": 3}},
                              series, out=os.path.join({out!r}, str(parallel)))

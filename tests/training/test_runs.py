@@ -103,7 +103,7 @@ def test_interrupted_run_resumes(tmp_path, series, monkeypatch):
                              series, out=str(tmp_path))
     monkeypatch.setattr(runs, "tensorboard", lambda d: _StopAfter(1))
     with pytest.raises(_Interrupt):
-        training.execute(plan, series, verbose=0)
+        training.execute(plan, series, verbose=0, backup_interval_s=0)
     assert os.path.isdir(os.path.join(plan.staging_dir, "backup"))
     seen = []
 
@@ -112,7 +112,7 @@ def test_interrupted_run_resumes(tmp_path, series, monkeypatch):
             seen.append(epoch)
 
     monkeypatch.setattr(runs, "tensorboard", lambda d: Record())
-    metrics = training.execute(plan, series, verbose=0)
+    metrics = training.execute(plan, series, verbose=0, backup_interval_s=0)
     assert seen == [2]  # epochs 0 and 1 were restored, not re-run
     assert not os.path.exists(plan.staging_dir)
     history = pd.read_csv(os.path.join(metrics["run_dir"], "history.csv"))
@@ -130,3 +130,29 @@ def test_results_table_and_file(tmp_path, series):
     training.append_results(rows, out)
     lines = open(os.path.join(out, "results.md")).read().splitlines()
     assert len(lines) == 4 and lines[2].startswith("| persistence_y_w_ts16")
+
+
+def test_backups_are_throttled(tmp_path, series, monkeypatch):
+    # With the default interval a short run saves no backup before it is
+    # interrupted (the run starts again from scratch, losing < 30 s).
+    plan = training.plan_run("vqlnmlp", {"time_steps": 16, "epochs": 3},
+                             series, out=str(tmp_path))
+    monkeypatch.setattr(runs, "tensorboard", lambda d: _StopAfter(1))
+    with pytest.raises(_Interrupt):
+        training.execute(plan, series, verbose=0)
+    assert not os.path.exists(os.path.join(plan.staging_dir, "backup"))
+
+
+def test_single_validation_batch_gives_the_same_val_loss(tmp_path, series):
+    plan = training.plan_run(
+        "vqlnmlp", {"time_steps": 16, "epochs": 2, "batch_size": 8}, series,
+        out=str(tmp_path))
+    metrics = training.execute(plan, series, verbose=0)
+    model = keras.saving.load_model(
+        os.path.join(metrics["run_dir"], "model.keras"), compile=False)
+    model.compile(loss="mse")
+    _, _, (x_val, y_val), _ = runs.dataset_arrays(plan, series)
+    assert len(x_val) > plan.hparams["batch_size"]
+    per_batch = model.evaluate(x_val, y_val, verbose=0, return_dict=True,
+                               batch_size=plan.hparams["batch_size"])["loss"]
+    np.testing.assert_allclose(metrics["val_loss"], per_batch, rtol=1e-5)
