@@ -32,7 +32,8 @@ def parser():
             "Measure kzoo: (1) training throughput of each model on each "
             "backend, with and without jit_compile; (2) the reference "
             "configurations end to end (50 epochs) beside the reference "
-            "PyTorch figures; (3) flat against product codebooks for "
+            "PyTorch figures and the reference loop in plain PyTorch timed "
+            "on this machine (with the torch backend); (3) flat against product codebooks for "
             "effective vocabularies 2^10 to 2^20 (d 64, batch 64, T 96); "
             "(4) regressive rollout speed. Nothing is asserted: figures are "
             "reported."
@@ -116,14 +117,19 @@ def tables(results):
         out["throughput"] = _table(
             ["backend", "model", "jit_compile", "windows", "windows/s",
              "s/epoch", "first epoch s"], rows)
+    plain = {t["model"]: t for r in results for t in r.get("plain_pytorch", [])}
     rows = [(r["backend"], t["model"], t["epochs"], _f(t["wall_s"]),
-             _f(t["reference_wall_s"]), _f(t["val_loss"]),
-             _f(t["reference_val_loss"]), _f(t["val_mse_next"]))
+             _f(t["reference_wall_s"]),
+             _f(plain.get(t["model"], {}).get("wall_s")),
+             _f(t["val_loss"]), _f(t["reference_val_loss"]),
+             _f(plain.get(t["model"], {}).get("val_loss")),
+             _f(t["val_mse_next"]))
             for r in results for t in r.get("reference", [])]
     if rows:
         out["reference"] = _table(
             ["backend", "model", "epochs", "kzoo wall s", "reference wall s",
-             "kzoo val_loss", "reference val_loss", "val_mse_next"], rows)
+             "plain PyTorch here s", "kzoo val_loss", "reference val_loss",
+             "plain PyTorch val_loss", "val_mse_next"], rows)
     rows = [(r["backend"], t["n_head"], t["vocab_per_head"],
              f"2^{t['effective_vocab'].bit_length() - 1}"
              if t["effective_vocab"] & (t["effective_vocab"] - 1) == 0

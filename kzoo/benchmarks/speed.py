@@ -55,6 +55,23 @@ def reference_run(name, series, out, epochs=50):
             "reference_val_loss": REFERENCE.get(name, {}).get("val_loss")}
 
 
+def plain_pytorch(name, series, epochs=50):
+    """The reference loop in plain PyTorch on this machine, same windows.
+
+    `kzoo.backend.torch_reference`: what the reference code does, timed
+    here, since the reference figures above come from another machine.
+    """
+    from kzoo.backend import torch_reference
+
+    plan = training.plan_run(name, {"epochs": epochs}, series)
+    _, train, val, _ = runs.dataset_arrays(plan, series)
+    hp = plan.hparams
+    extra = {k: hp[k] for k in ("vocab_size", "d_model") if k in hp}
+    result = torch_reference.train(name, train, val, epochs, hp["batch_size"],
+                                   hp["lr"], seed=plan.seed, **extra)
+    return {"model": name, "epochs": epochs, **result}
+
+
 def rollout_speed(name, steps, time_steps=None):
     """Regressive forecast steps per second, one start point."""
     hp = {} if time_steps is None else {"time_steps": time_steps}

@@ -71,6 +71,11 @@ def main(config):
                                 epochs=config["reference_epochs"])
             for name in config["reference_models"]
         ]
+        if keras.backend.backend() == "torch":
+            result["plain_pytorch"] = [
+                speed.plain_pytorch(name, series, config["reference_epochs"])
+                for name in config["reference_models"]
+            ]
     if "scaling" in sections:
         result["scaling"] = _scaling(config)
     if "rollout" in sections:
