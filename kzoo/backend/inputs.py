@@ -44,8 +44,7 @@ def fit_arguments(train, validation, batch_size, validation_batch_size,
         seed: seed of the training shuffle (TensorFlow's dataset).
         shuffle: reshuffle the training windows every epoch.
         data_parallel: fitting under `MirroredStrategy`: Keras's own
-            batching (a distributed seeded `tf.data` shuffle does not visit
-            the windows in the order a single device does).
+            batching, the path tested equal to a single-device fit.
 
     Returns:
         A dict to pass as `model.fit(**arguments, epochs=..., ...)`.
