@@ -33,8 +33,8 @@ def parser():
             "backend, with and without jit_compile; (2) the reference "
             "configurations end to end (50 epochs) beside the reference "
             "PyTorch figures and the reference loop in plain PyTorch timed "
-            "on this machine (with the torch backend); (3) flat against product codebooks for "
-            "effective vocabularies 2^10 to 2^20 (d 64, batch 64, T 96); "
+            "on this machine (with the torch backend); (3) flat against "
+            "product codebooks for effective vocabularies 2^10 to 2^20 (d 64, batch 64, T 96); "
             "(4) regressive rollout speed. Nothing is asserted: figures are "
             "reported."
         ),

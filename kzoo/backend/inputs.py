@@ -18,6 +18,11 @@ import math
 import keras
 
 
+def _feeds_dataset(data_parallel):
+    """Whether this module feeds a `tf.data` dataset, an epoch per call."""
+    return keras.backend.backend() == "tensorflow" and not data_parallel
+
+
 def steps_per_execution(n_windows, batch_size, data_parallel=False):
     """`compile(steps_per_execution=...)` for `n_windows` training windows.
 
@@ -27,7 +32,7 @@ def steps_per_execution(n_windows, batch_size, data_parallel=False):
     steps inside its compiled function (the compile time grows with it) and
     PyTorch loops in Python either way: 1 there.
     """
-    if keras.backend.backend() == "tensorflow" and not data_parallel:
+    if _feeds_dataset(data_parallel):
         return max(1, math.ceil(n_windows / batch_size))
     return 1
 
@@ -49,7 +54,7 @@ def fit_arguments(train, validation, batch_size, validation_batch_size,
     Returns:
         A dict to pass as `model.fit(**arguments, epochs=..., ...)`.
     """
-    if keras.backend.backend() != "tensorflow" or data_parallel:
+    if not _feeds_dataset(data_parallel):
         arguments = {"x": train[0], "y": train[1], "batch_size": batch_size,
                      "shuffle": shuffle}
         if validation is not None:

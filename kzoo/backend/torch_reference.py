@@ -103,7 +103,7 @@ def train(name, train_data, val_data, epochs, batch_size, lr, seed=0,
     val_loader = torch.utils.data.DataLoader(val, batch_size)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.MSELoss()
-    total, count = None, 1
+    val_loss = None
     start = time.perf_counter()
     for _ in range(epochs):
         model.train()
@@ -118,6 +118,5 @@ def train(name, train_data, val_data, epochs, batch_size, lr, seed=0,
             for xb, yb in val_loader:
                 total += loss_fn(model(xb), yb).item() * len(xb)
                 count += len(xb)
-    wall = time.perf_counter() - start
-    return {"wall_s": wall,
-            "val_loss": None if total is None else total / count}
+        val_loss = total / count
+    return {"wall_s": time.perf_counter() - start, "val_loss": val_loss}
