@@ -67,7 +67,9 @@ def fit_arguments(train, validation, batch_size, validation_batch_size,
     if shuffle:
         dataset = dataset.shuffle(len(train[0]), seed=seed,
                                   reshuffle_each_iteration=True)
-    arguments = {"x": dataset.batch(batch_size)}
+    # The dataset shuffles itself; `fit`'s own `shuffle` (True by default)
+    # would only make Keras warn that it ignores it.
+    arguments = {"x": dataset.batch(batch_size), "shuffle": False}
     if validation is not None:
         arguments["validation_data"] = tf.data.Dataset.from_tensor_slices(
             tuple(validation)
