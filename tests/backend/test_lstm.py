@@ -53,3 +53,48 @@ def test_config_round_trip():
     layer = LSTM(4, fused=False, return_sequences=True)
     clone = LSTM.from_config(layer.get_config())
     assert clone.fused is False and clone.return_sequences
+
+
+def test_initial_and_final_states_train_equal(rng):
+    # Gradients through the initial state and the returned final states.
+    x = rng.normal(size=(8, 7, 2)).astype("float32")
+    s = rng.normal(size=(8, 3)).astype("float32")
+    y = rng.normal(size=(8, 1)).astype("float32")
+    weights = None
+    results = []
+    for fused in (True, False):
+        inputs, state_in = keras.Input((7, 2)), keras.Input((3,))
+        h0 = keras.layers.Dense(6, activation="tanh")(state_in)
+        c0 = keras.layers.Dense(6)(state_in)
+        seq, h, c = LSTM(6, return_sequences=True, return_state=True,
+                         fused=fused)(inputs, initial_state=[h0, c0])
+        features = keras.layers.Concatenate()(
+            [keras.layers.Flatten()(seq), h, c]
+        )
+        model = keras.Model([inputs, state_in],
+                            keras.layers.Dense(1)(features))
+        if weights is None:
+            weights = [rng.normal(0, 0.5, w.shape).astype("float32")
+                       for w in model.get_weights()]
+        model.set_weights(weights)
+        model.compile(keras.optimizers.SGD(0.1), "mse")
+        model.fit([x, s], y, batch_size=8, epochs=2, verbose=0,
+                  shuffle=False)
+        results.append(model.get_weights())
+    for a, b, w in zip(*results, weights):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+        assert not np.allclose(a, w)
+
+
+def test_mixed_precision_uses_keras_path(rng):
+    x = rng.normal(size=(4, 9, 3)).astype("float32")
+    fused = LSTM(5, dtype="mixed_bfloat16")
+    plain = LSTM(5, dtype="mixed_bfloat16", fused=False)
+    fused(x)
+    plain(x)
+    fused.set_weights(plain.get_weights())
+    out, expected = fused(x), plain(x)
+    assert keras.backend.standardize_dtype(out.dtype) == "bfloat16"
+    np.testing.assert_allclose(to_numpy(keras.ops.cast(out, "float32")),
+                               to_numpy(keras.ops.cast(expected, "float32")),
+                               atol=1e-6)
