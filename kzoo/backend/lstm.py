@@ -27,6 +27,12 @@ class LSTM(keras.layers.LSTM):
 
     Input shape: `(B, T, F)`. Output shape: `(B, units)`, or
     `(B, T, units)` with `return_sequences=True`.
+
+    Example:
+
+    >>> layer = LSTM(8, return_sequences=True)
+    >>> tuple(layer(keras.ops.ones((2, 5, 1))).shape)
+    (2, 5, 8)
     """
 
     def __init__(self, units, fused=True, **kwargs):

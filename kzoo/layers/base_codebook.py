@@ -1,10 +1,6 @@
-"""Machinery shared by every codebook read: grouped tables, soft and hard VQ.
+"""The layer machinery shared by every codebook: variables, losses, updates.
 
-A *grouped* table has shape `(G, V, d)`: `G` independent tables (heads) of
-`V` rows of width `d`. A flat `Codebook` is the case `G = 1`, `d = D`; a
-`ProductCodebook` has `G = n_head`, `d = D / n_head`. Queries are grouped
-the same way, `(N, G, d)`. The functions below are pure `keras.ops`; the
-`BaseCodebook` layer owns the variables and the training-time updates.
+The reads themselves are pure functions in `kzoo.layers.reads`.
 """
 
 import math
@@ -12,115 +8,31 @@ import math
 import keras
 from keras import ops
 
-from kzoo.backend import reductions
+from kzoo.layers import reads
+from kzoo.layers.checks import MAX_INT32
+from kzoo.layers.checks import check_choice
+from kzoo.layers.checks import check_fraction
 from kzoo.layers.checks import check_int
+from kzoo.layers.checks import check_number
 
-MODES = ("soft", "hard")
-
-
-def soft_read(queries, table, scale, temperature=1.0):
-    """Soft VQ read: `p = softmax(q @ E.T * scale / temperature)`, `p @ E`.
-
-    Args:
-        queries: `(N, G, d)`.
-        table: `(G, V, d)`.
-        scale: multiplier of the logits (the reference uses `1/sqrt(D)`).
-        temperature: divides the logits.
-
-    Returns:
-        `(out, codes)`: `(N, G, d)` read values and `(N, G)` argmax codes.
-    """
-    factor = scale / temperature
-    if queries.shape[1] == 1:
-        # One table: plain 2-D matmuls. XLA on CPU differentiates the
-        # batched form below about four times slower (one group only).
-        logits = ops.matmul(queries[:, 0], ops.transpose(table[0])) * factor
-        out = ops.matmul(ops.softmax(logits, axis=-1), table[0])
-        return out[:, None, :], reductions.argmax(logits)[:, None]
-    # Group-major batched matmuls: several times faster than the
-    # equivalent einsum on XLA CPU.
-    logits = _group_logits(queries, table) * factor
-    probs = ops.softmax(logits, axis=-1)
-    out = ops.transpose(ops.matmul(probs, table), (1, 0, 2))
-    return out, ops.transpose(reductions.argmax(logits))
-
-
-def _group_logits(queries, table):
-    """`(G, N, V)` dot products of `(N, G, d)` queries with `(G, V, d)` rows."""
-    return ops.matmul(
-        ops.transpose(queries, (1, 0, 2)), ops.transpose(table, (0, 2, 1))
-    )
-
-
-def nearest_codes(queries, table):
-    """Index of the nearest row (squared L2) of each group's table.
-
-    Args:
-        queries: `(N, G, d)`.
-        table: `(G, V, d)`.
-
-    Returns:
-        `(N, G)` int32 codes.
-    """
-    distances = (
-        ops.transpose(ops.sum(ops.square(queries), axis=-1))[..., None]
-        - 2.0 * _group_logits(queries, table)
-        + ops.sum(ops.square(table), axis=-1)[:, None, :]
-    )
-    return ops.transpose(reductions.argmin(distances))
-
-
-def lookup(table, codes):
-    """Rows of a grouped table: `table[g, codes[n, g]]`, shape `(N, G, d)`."""
-    n_group, vocab_size, dim = ops.shape(table)
-    offsets = ops.arange(n_group, dtype="int32") * vocab_size
-    flat = ops.reshape(table, (n_group * vocab_size, dim))
-    return ops.take(flat, codes + offsets[None, :], axis=0)
-
-
-def code_counts(codes, n_group, vocab_size):
-    """How often each row was chosen: `(G, V)` float32 counts."""
-    offsets = ops.arange(n_group, dtype="int32") * vocab_size
-    flat = ops.reshape(codes + offsets[None, :], (-1,))
-    counts = ops.segment_sum(
-        ops.ones_like(flat, dtype="float32"),
-        flat,
-        num_segments=n_group * vocab_size,
-    )
-    return ops.reshape(counts, (n_group, vocab_size))
-
-
-def perplexity_and_usage(counts):
-    """Mean over groups of `exp(entropy)` and of the fraction of rows used."""
-    total = ops.maximum(ops.sum(counts, axis=-1, keepdims=True), 1.0)
-    probs = counts / total
-    entropy = -ops.sum(probs * ops.log(probs + 1e-10), axis=-1)
-    usage = ops.mean(ops.cast(counts > 0, "float32"), axis=-1)
-    return ops.mean(ops.exp(entropy)), ops.mean(usage)
-
-
-def _check_fraction(name, value):
-    if not isinstance(value, (int, float)) or not 0.0 < value < 1.0:
-        raise ValueError(
-            f"`{name}` must be a number in (0, 1). Received: {name}={value!r}"
-        )
+READS = ("soft", "hard")
 
 
 class BaseCodebook(keras.layers.Layer):
     """Base of `Codebook` and `ProductCodebook`; not used on its own.
 
-    Subclasses set `self.n_group` in `build` and define `_table_shape(D)`.
-    See `Codebook` for the meaning of every argument.
+    Subclasses set `self.n_group` and `self.group_dim` in `build` and define
+    `_table_shape(D)`. See `Codebook` for the meaning of every argument.
     """
 
     def __init__(
         self,
         vocab_size,
-        mode="soft",
+        read="soft",
         temperature=1.0,
         scale=None,
         train_codebook=False,
-        beta=0.25,
+        commitment_weight=0.25,
         ema=False,
         decay=0.99,
         epsilon=1e-5,
@@ -131,34 +43,20 @@ class BaseCodebook(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        check_int("vocab_size", vocab_size)
-        if mode not in MODES:
-            raise ValueError(
-                f"`mode` must be one of {MODES}. Received: mode={mode!r}"
-            )
-        if not isinstance(temperature, (int, float)) or temperature <= 0:
-            raise ValueError(
-                "`temperature` must be > 0. "
-                f"Received: temperature={temperature!r}"
-            )
-        if scale is not None and (
-            not isinstance(scale, (int, float)) or scale <= 0
-        ):
-            raise ValueError(
-                f"`scale` must be None or > 0. Received: scale={scale!r}"
-            )
-        if not isinstance(beta, (int, float)) or beta < 0:
-            raise ValueError(f"`beta` must be >= 0. Received: beta={beta!r}")
-        _check_fraction("decay", decay)
-        if not isinstance(epsilon, (int, float)) or epsilon <= 0:
-            raise ValueError(
-                f"`epsilon` must be > 0. Received: epsilon={epsilon!r}"
-            )
+        check_int("vocab_size", vocab_size, maximum=MAX_INT32)
+        check_choice("read", read, READS)
+        check_number("temperature", temperature, minimum=0)
+        if scale is not None:
+            check_number("scale", scale, minimum=0)
+        check_number("commitment_weight", commitment_weight, minimum=0,
+                     strict=False)
+        check_fraction("decay", decay)
+        check_number("epsilon", epsilon, minimum=0)
         check_int("dead_code_threshold", dead_code_threshold, minimum=0)
-        if ema and mode != "hard":
+        if ema and read != "hard":
             raise ValueError(
-                "`ema=True` needs `mode='hard'` (EMA updates follow hard "
-                f"assignments). Received: mode={mode!r}"
+                "`ema=True` needs `read='hard'` (EMA updates follow hard "
+                f"assignments). Received: read={read!r}"
             )
         if ema and train_codebook:
             raise ValueError(
@@ -168,14 +66,15 @@ class BaseCodebook(keras.layers.Layer):
         if dead_code_threshold and not ema:
             raise ValueError(
                 "`dead_code_threshold` re-seeds rows of an EMA table: it needs "
-                f"`ema=True`. Received: dead_code_threshold={dead_code_threshold}"
+                "`ema=True`. "
+                f"Received: dead_code_threshold={dead_code_threshold}"
             )
         self.vocab_size = vocab_size
-        self.mode = mode
+        self.read = read
         self.temperature = float(temperature)
         self.scale = None if scale is None else float(scale)
         self.train_codebook = bool(train_codebook)
-        self.beta = float(beta)
+        self.commitment_weight = float(commitment_weight)
         self.ema = bool(ema)
         self.decay = float(decay)
         self.epsilon = float(epsilon)
@@ -261,26 +160,27 @@ class BaseCodebook(keras.layers.Layer):
         return {"perplexity": self.perplexity, "usage": self.usage}
 
     # Reading -----------------------------------------------------------
-    def read(self, x, table=None, training=False):
+    def read_values(self, x, table=None):
         """Read `x` `(..., D)` against a grouped table (default: own table).
 
         Returns `(out, codes, queries)`: `(..., D)` read values, `(..., G)`
         int32 codes and the grouped queries `(N, G, d)` that were read. Adds
-        the hard-mode losses; performs no variable updates.
+        the hard-read losses; performs no variable updates.
         """
         shape = ops.shape(x)
         queries = self.prepare_queries(self._group_queries(x))
         table = self.grouped_table() if table is None else table
-        if self.mode == "soft":
+        if self.read == "soft":
             scale = self.scale if self.scale is not None else self.default_scale
-            out, codes = soft_read(queries, table, scale, self.temperature)
+            out, codes = reads.soft_read(queries, table, scale,
+                                         self.temperature)
         else:
-            codes = nearest_codes(queries, table)
-            quantized = lookup(table, codes)
+            codes = reads.nearest_codes(queries, table)
+            quantized = reads.lookup(table, codes)
             commitment = ops.mean(
                 ops.square(queries - ops.stop_gradient(quantized))
             )
-            loss = self.beta * commitment
+            loss = self.commitment_weight * commitment
             if self.train_codebook:
                 loss = loss + ops.mean(
                     ops.square(ops.stop_gradient(queries) - quantized)
@@ -292,11 +192,12 @@ class BaseCodebook(keras.layers.Layer):
         return out, codes, queries
 
     def call(self, inputs, table=None, training=False):
-        """`table`, if given, replaces the own table for this read (`(G, V, d)`)."""
-        out, codes, queries = self.read(inputs, table=table, training=training)
+        """`table`, if given, replaces the own table for this read
+        (`(G, V, d)`)."""
+        out, codes, queries = self.read_values(inputs, table=table)
         flat_codes = ops.reshape(codes, (-1, self.n_group))
-        counts = code_counts(flat_codes, self.n_group, self.vocab_size)
-        perplexity, usage = perplexity_and_usage(counts)
+        counts = reads.code_counts(flat_codes, self.n_group, self.vocab_size)
+        perplexity, usage = reads.perplexity_and_usage(counts)
         self.perplexity.assign(perplexity)
         self.usage.assign(usage)
         if training and self.ema and table is None:
@@ -357,11 +258,11 @@ class BaseCodebook(keras.layers.Layer):
         config.update(
             {
                 "vocab_size": self.vocab_size,
-                "mode": self.mode,
+                "read": self.read,
                 "temperature": self.temperature,
                 "scale": self.scale,
                 "train_codebook": self.train_codebook,
-                "beta": self.beta,
+                "commitment_weight": self.commitment_weight,
                 "ema": self.ema,
                 "decay": self.decay,
                 "epsilon": self.epsilon,

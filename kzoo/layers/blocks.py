@@ -2,19 +2,20 @@
 
 import keras
 
+from kzoo.layers.checks import check_heads_divide
 from kzoo.layers.checks import check_int
 from kzoo.layers.positional import RotaryPositionalEncoding
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
 class CodebookBlock(keras.layers.Layer):
-    """Dense encoder, positional encoding, LayerNorm, codebook, Dense decoder.
+    """Dense encoder, positional encoding, LayerNorm, codebook memory, decoder.
 
     Applied to every time step: `(B, T, F)` inputs become `(B, T, d_model)`
     through the encoder, an additive positional encoding is added, a
     LayerNorm (PyTorch epsilon 1e-5) normalises, a rotary encoding (if that
-    is the `positional_encoding`) rotates the queries, the codebook reads,
-    and the decoder maps back to `output_dim`. With `vqmlp`'s settings
+    is the `positional_encoding`) rotates the queries, the codebook memory
+    is read, and the decoder maps back to `output_dim`. With `vqmlp`'s settings
     (no norm, no encoding) this is exactly the reference model.
 
     With `mixers` (e.g. `CausalTokenMixing` layers) the tokens exchange
@@ -23,8 +24,9 @@ class CodebookBlock(keras.layers.Layer):
 
     Args:
         d_model: width of the codebook read.
-        codebook: the codebook layer (`Codebook`, `ProductCodebook` or
-            `CacheHierarchy`), given as a layer instance.
+        memory: the codebook layer read by every token (`Codebook`,
+            `ProductCodebook` or `CacheHierarchy`), as a layer instance;
+            its `n_head`, if any, must divide `d_model`.
         positional_encoding: `None` or a positional-encoding layer
             instance; an additive one is applied before the LayerNorm, a
             `RotaryPositionalEncoding` to the queries after it.
@@ -42,12 +44,20 @@ class CodebookBlock(keras.layers.Layer):
 
     Output shape:
         `(B, T, output_dim)`.
+
+    Example (the reference `vqlnpemlp`):
+
+    >>> block = CodebookBlock(32, Codebook(512), RandnPositionalEncoding(96))
+    >>> tuple(block(keras.ops.ones((2, 96, 1))).shape)
+    (2, 96, 1)
+    >>> tuple(block.memory.codebook.shape)
+    (512, 32)
     """
 
     def __init__(
         self,
         d_model,
-        codebook,
+        memory,
         positional_encoding=None,
         layer_norm=True,
         output_dim=1,
@@ -65,17 +75,19 @@ class CodebookBlock(keras.layers.Layer):
         ]
         for mixer in mixers:
             if not isinstance(mixer, keras.layers.Layer):
-                raise ValueError(f"`mixers` must be layers. Received: {mixer!r}")
+                raise ValueError(
+                    f"`mixers` must be layers. Received: {mixer!r}")
         self.mixers = mixers
         self.residual = bool(residual)
         check_int("d_model", d_model)
         check_int("output_dim", output_dim)
-        if isinstance(codebook, dict):
-            codebook = keras.saving.deserialize_keras_object(codebook)
-        if not isinstance(codebook, keras.layers.Layer):
+        if isinstance(memory, dict):
+            memory = keras.saving.deserialize_keras_object(memory)
+        if not isinstance(memory, keras.layers.Layer):
             raise ValueError(
-                f"`codebook` must be a layer. Received: {codebook!r}"
+                f"`memory` must be a codebook layer. Received: {memory!r}"
             )
+        check_heads_divide(getattr(memory, "n_head", 1), d_model)
         if isinstance(positional_encoding, dict):
             positional_encoding = keras.saving.deserialize_keras_object(
                 positional_encoding
@@ -88,7 +100,7 @@ class CodebookBlock(keras.layers.Layer):
                 f"Received: {positional_encoding!r}"
             )
         self.d_model = d_model
-        self.codebook = codebook
+        self.memory = memory
         self.positional_encoding = positional_encoding
         self.layer_norm = bool(layer_norm)
         self.output_dim = output_dim
@@ -120,7 +132,7 @@ class CodebookBlock(keras.layers.Layer):
             (self.positional_encoding, hidden),
             *((mixer, hidden) for mixer in self.mixers),
             (self.norm, hidden),
-            (self.codebook, hidden),
+            (self.memory, hidden),
             (self.decoder, hidden),
         ]
         for layer, shape in sublayers:
@@ -138,7 +150,7 @@ class CodebookBlock(keras.layers.Layer):
             hidden = self.norm(hidden)
         if self._rotary:
             hidden = self.positional_encoding(hidden)
-        read = self.codebook(hidden, training=training)
+        read = self.memory(hidden, training=training)
         return self.decoder(read + hidden if self.residual else read)
 
     def compute_output_shape(self, input_shape):
@@ -149,7 +161,7 @@ class CodebookBlock(keras.layers.Layer):
         config.update(
             {
                 "d_model": self.d_model,
-                "codebook": keras.saving.serialize_keras_object(self.codebook),
+                "memory": keras.saving.serialize_keras_object(self.memory),
                 "positional_encoding": (
                     None
                     if self.positional_encoding is None

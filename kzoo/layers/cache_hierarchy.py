@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_heads_divide
 from kzoo.layers.checks import check_int
 from kzoo.layers.codebook import Codebook
@@ -16,7 +17,7 @@ class CacheHierarchy(keras.layers.Layer):
     """Codebooks of several sizes that exchange information level by level.
 
     Write `R(Q, C)` for a codebook read of queries `Q` against table `C`
-    (soft or hard, as `Codebook`; with `n_head > 1` every level is a
+    (a soft or hard read, as `Codebook`; with `n_head > 1` every level is a
     `ProductCodebook`: method 2+3) and `LN` for a LayerNorm.
 
     `order="inc"` (sizes grow with the level, e.g. `[32, 128, 512]`): the
@@ -35,12 +36,18 @@ class CacheHierarchy(keras.layers.Layer):
         order: `"inc"` or `"dec"`.
         n_head: heads of every level (1: flat `Codebook` levels).
         residual: add the read's input to its output.
-        mode: `"soft"` or `"hard"` reads.
-        temperature: soft-read temperature.
-        train_codebook: whether gradients train the tables.
         head_norm: with `n_head > 1`, a per-head LayerNorm in each read.
         layer_norm_epsilon: epsilon of every LayerNorm (PyTorch's 1e-5).
         seed: seeds level `i`'s N(0, 1) table with `seed + i`.
+        **codebook_kwargs: every other option of `Codebook` (or of
+            `ProductCodebook` when `n_head > 1`), passed to each level:
+            `read`, `temperature`, `scale`, `train_codebook`,
+            `commitment_weight`, `ema`, `decay`, `epsilon`,
+            `dead_code_threshold`, `codebook_initializer`, ... (as
+            vector-quantize-pytorch's `ResidualVQ(**vq_kwargs)`), and the
+            arguments of `Layer` (`name`, `dtype`, ...). In the `"inc"`
+            order the exchanged tables are read, not the levels' own, so EMA
+            updates apply only in the `"dec"` order.
 
     Variables:
         level `i` (`level_{i}` sublayer) holds `codebook` of shape
@@ -51,7 +58,18 @@ class CacheHierarchy(keras.layers.Layer):
 
     Output shape:
         `(B, T, D)`.
+
+    Example (method 2+3: three levels of two-head product codebooks):
+
+    >>> layer = CacheHierarchy([32, 128, 512], order="inc", n_head=2, seed=0)
+    >>> tuple(layer(keras.ops.ones((2, 96, 32))).shape)
+    (2, 96, 32)
+    >>> [tuple(level.codebook.shape) for level in layer.levels]
+    [(2, 32, 16), (2, 128, 16), (2, 512, 16)]
     """
+
+    # `keras.layers.Layer` arguments, kept for the hierarchy itself.
+    _LAYER_KWARGS = ("name", "dtype", "trainable", "autocast")
 
     def __init__(
         self,
@@ -59,19 +77,15 @@ class CacheHierarchy(keras.layers.Layer):
         order="inc",
         n_head=1,
         residual=True,
-        mode="soft",
-        temperature=1.0,
-        train_codebook=False,
         head_norm=False,
         layer_norm_epsilon=1e-5,
         seed=None,
-        **kwargs,
+        **codebook_kwargs,
     ):
-        super().__init__(**kwargs)
-        if order not in ORDERS:
-            raise ValueError(
-                f"`order` must be one of {ORDERS}. Received: order={order!r}"
-            )
+        layer_kwargs = {k: codebook_kwargs.pop(k) for k in self._LAYER_KWARGS
+                        if k in codebook_kwargs}
+        super().__init__(**layer_kwargs)
+        check_choice("order", order, ORDERS)
         sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
         if not isinstance(sizes, list) or not sizes:
             raise ValueError(
@@ -92,30 +106,29 @@ class CacheHierarchy(keras.layers.Layer):
                 f"Received: sizes={sizes}"
             )
         check_int("n_head", n_head)
+        if codebook_kwargs.get("return_codes"):
+            raise ValueError(
+                "`return_codes` is not available on a CacheHierarchy: its "
+                "output mixes the reads of several levels."
+            )
         self.sizes = sizes
         self.order = order
         self.n_head = n_head
         self.residual = bool(residual)
-        self.mode = mode
-        self.temperature = temperature
-        self.train_codebook = bool(train_codebook)
         self.head_norm = bool(head_norm)
         self.layer_norm_epsilon = float(layer_norm_epsilon)
         self.seed = seed
+        self.codebook_kwargs = dict(codebook_kwargs)
         self.levels = []
         for i, size in enumerate(sizes, start=1):
-            common = dict(
-                mode=mode,
-                temperature=temperature,
-                train_codebook=train_codebook,
-                seed=None if seed is None else seed + i,
-                name=f"level_{i}",
-            )
+            level_seed = None if seed is None else seed + i
             if n_head == 1:
-                level = Codebook(size, **common)
+                level = Codebook(size, seed=level_seed, name=f"level_{i}",
+                                 **codebook_kwargs)
             else:
                 level = ProductCodebook(
-                    size, n_head, head_norm=head_norm, **common
+                    size, n_head, head_norm=head_norm, seed=level_seed,
+                    name=f"level_{i}", **codebook_kwargs,
                 )
             # In "inc" order only level 1 is read by the input.
             level.reports_stats = order == "dec" or i == 1
@@ -152,8 +165,8 @@ class CacheHierarchy(keras.layers.Layer):
         exchanged = [tables[-1]]
         for i in range(len(tables) - 2, -1, -1):
             queries = self.norms[i + 1](self._rows(tables[i]))
-            read, _, _ = self.levels[i + 1].read(
-                queries, table=exchanged[0], training=training
+            read, _, _ = self.levels[i + 1].read_values(
+                queries, table=exchanged[0]
             )
             exchanged.insert(
                 0, tables[i] + self._grouped(read, tables[i].shape[0])
@@ -178,18 +191,23 @@ class CacheHierarchy(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
+        codebook_kwargs = dict(self.codebook_kwargs)
+        if "codebook_initializer" in codebook_kwargs:
+            codebook_kwargs["codebook_initializer"] = (
+                keras.initializers.serialize(
+                    keras.initializers.get(
+                        codebook_kwargs["codebook_initializer"]))
+            )
         config.update(
             {
                 "sizes": list(self.sizes),
                 "order": self.order,
                 "n_head": self.n_head,
                 "residual": self.residual,
-                "mode": self.mode,
-                "temperature": self.temperature,
-                "train_codebook": self.train_codebook,
                 "head_norm": self.head_norm,
                 "layer_norm_epsilon": self.layer_norm_epsilon,
                 "seed": self.seed,
+                **codebook_kwargs,
             }
         )
         return config

@@ -1,11 +1,60 @@
-"""Argument checks shared by the layers' `__init__` and `build`."""
+"""Argument checks shared by the layers' `__init__` and `build`.
+
+Every check raises `ValueError` naming the argument and the value received,
+in Keras's style: "`vocab_size` must be an integer >= 1. Received:
+vocab_size=0". The model registry and the recipes rely on these checks
+rather than repeating them.
+"""
+
+# Codes are int32 on every backend.
+MAX_INT32 = 2**31 - 1
 
 
-def check_int(name, value, minimum=1):
-    """`ValueError` naming `name` unless `value` is an int >= `minimum`."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+def check_int(name, value, minimum=1, maximum=None):
+    """`ValueError` unless `value` is an int in `[minimum, maximum]`."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        bound = f">= {minimum}" if maximum is None else (
+            f"in [{minimum}, {maximum}]")
         raise ValueError(
-            f"`{name}` must be an integer >= {minimum}. "
+            f"`{name}` must be an integer {bound}. Received: {name}={value!r}"
+        )
+
+
+def check_number(name, value, minimum=None, strict=True):
+    """`ValueError` unless `value` is a real number above `minimum`.
+
+    `strict`: `value > minimum`; otherwise `value >= minimum`.
+    """
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ok and minimum is not None:
+        ok = value > minimum if strict else value >= minimum
+    if not ok:
+        bound = "" if minimum is None else (
+            f" {'>' if strict else '>='} {minimum}")
+        raise ValueError(
+            f"`{name}` must be a number{bound}. Received: {name}={value!r}"
+        )
+
+
+def check_fraction(name, value):
+    """`ValueError` unless `value` is a number in the open interval (0, 1)."""
+    if (not isinstance(value, (int, float)) or isinstance(value, bool)
+            or not 0.0 < value < 1.0):
+        raise ValueError(
+            f"`{name}` must be a number in (0, 1). Received: {name}={value!r}"
+        )
+
+
+def check_choice(name, value, choices):
+    """`ValueError` unless `value` is one of `choices`."""
+    if value not in choices:
+        raise ValueError(
+            f"`{name}` must be one of {tuple(choices)}. "
             f"Received: {name}={value!r}"
         )
 

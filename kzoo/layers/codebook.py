@@ -9,12 +9,13 @@ from kzoo.layers.base_codebook import BaseCodebook
 class Codebook(BaseCodebook):
     """Vector-quantised memory: each token reads a table `E` of `V` rows.
 
-    Soft mode (the reference `vqmlp` read, the default):
+    Soft read (the reference `vqmlp` read, the default):
         `p = softmax(x @ E.T * scale / temperature)`, `out = p @ E`,
         `codes = argmax p`, with `scale = 1 / sqrt(D)` unless given.
 
-    Hard mode: `codes = argmin_v ||x - E_v||^2`, `out = x + sg(E_codes - x)`
-    (straight-through estimator). Adds `beta * mean((x - sg(q))^2)`
+    Hard read: `codes = argmin_v ||x - E_v||^2`, `out = x + sg(E_codes - x)`
+    (straight-through estimator). Adds
+    `commitment_weight * mean((x - sg(q))^2)`
     (commitment) and, when the table is trained by gradient,
     `mean((sg(x) - q)^2)` (codebook loss) through `add_loss`. With `ema=True`
     the table is instead an exponential moving average of the inputs
@@ -29,16 +30,17 @@ class Codebook(BaseCodebook):
 
     Args:
         vocab_size: number of rows `V` (>= 1).
-        mode: `"soft"` or `"hard"`.
-        temperature: soft mode, divides the logits (> 0).
-        scale: soft mode, logit multiplier; `None` means `1 / sqrt(D)`.
+        read: `"soft"` or `"hard"`.
+        temperature: soft read, divides the logits (> 0).
+        scale: soft read, logit multiplier; `None` means `1 / sqrt(D)`.
         train_codebook: whether gradients train the table. `False` (the
             default) keeps the N(0, 1) table fixed, as the reference does.
-        beta: weight of the commitment loss in hard mode.
-        ema: hard mode, update the table by EMA instead of by gradient.
+        commitment_weight: weight of the commitment loss of a hard read
+            (VQ-VAE's beta, van den Oord et al. 2017).
+        ema: hard read, update the table by EMA instead of by gradient.
         decay: EMA decay in (0, 1).
         epsilon: Laplace smoothing of the EMA cluster sizes (> 0).
-        dead_code_threshold: EMA mode, re-seed rows unused for this many
+        dead_code_threshold: EMA tables, re-seed rows unused for this many
             training steps; 0 disables.
         return_codes: also return the int32 codes.
         codebook_initializer: initializer of the table; default N(0, 1)
@@ -53,6 +55,13 @@ class Codebook(BaseCodebook):
 
     Output shape:
         `(B, T, D)`; with `return_codes`, also `(B, T)` int32 codes.
+
+    Example:
+
+    >>> layer = Codebook(512, return_codes=True, seed=0)
+    >>> out, codes = layer(keras.ops.ones((2, 96, 32)))
+    >>> tuple(out.shape), tuple(codes.shape), tuple(layer.codebook.shape)
+    ((2, 96, 32), (2, 96), (512, 32))
     """
 
     def build(self, input_shape):

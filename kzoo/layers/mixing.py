@@ -17,6 +17,12 @@ class DelayEmbedding(keras.layers.Layer):
         patch: number of values per token, `P >= 1`.
 
     Input shape: `(B, T, F)`. Output shape: `(B, T, P * F)` (oldest first).
+
+    Example:
+
+    >>> x = keras.ops.reshape(keras.ops.arange(4.0), (1, 4, 1))
+    >>> keras.ops.convert_to_numpy(DelayEmbedding(2)(x))[0].tolist()
+    [[0.0, 0.0], [0.0, 1.0], [1.0, 2.0], [2.0, 3.0]]
     """
 
     def __init__(self, patch, **kwargs):
@@ -63,6 +69,14 @@ class CausalTokenMixing(keras.layers.Layer):
         `time_bias_1`, `time_bias_2`: `(max_length,)`.
 
     Input shape / output shape: `(B, T, D)`, `T <= max_length`.
+
+    Example:
+
+    >>> layer = CausalTokenMixing(112)
+    >>> tuple(layer(keras.ops.ones((2, 96, 32))).shape)
+    (2, 96, 32)
+    >>> tuple(layer.time_kernel_1.shape)
+    (112, 112)
     """
 
     def __init__(self, max_length, layer_norm_epsilon=1e-5, **kwargs):

@@ -68,6 +68,14 @@ class RandnPositionalEncoding(_PositionalEncoding):
         `encoding`: `(max_length, D)`, non-trainable.
 
     Input shape / output shape: `(B, T, D)` with `T <= max_length`.
+
+    Example:
+
+    >>> layer = RandnPositionalEncoding(96, seed=0)
+    >>> tuple(layer(keras.ops.zeros((2, 64, 32))).shape)
+    (2, 64, 32)
+    >>> tuple(layer.encoding.shape), layer.trainable_weights
+    ((96, 32), [])
     """
 
     def __init__(self, max_length, scale=0.01, seed=None, **kwargs):
@@ -111,6 +119,14 @@ class LearnedPositionalEncoding(_PositionalEncoding):
         `embeddings`: `(max_length, D)`, trainable.
 
     Input shape / output shape: `(B, T, D)` with `T <= max_length`.
+
+    Example:
+
+    >>> layer = LearnedPositionalEncoding(96)
+    >>> tuple(layer(keras.ops.zeros((2, 64, 32))).shape)
+    (2, 64, 32)
+    >>> [tuple(w.shape) for w in layer.trainable_weights]
+    [(96, 32)]
     """
 
     def __init__(self, max_length, initializer=None, **kwargs):
@@ -157,6 +173,12 @@ class SinusoidalPositionalEncoding(_PositionalEncoding):
         base: wavelength base (default 10000).
 
     Input shape / output shape: `(B, T, D)`.
+
+    Example:
+
+    >>> out = SinusoidalPositionalEncoding()(keras.ops.zeros((1, 3, 2)))
+    >>> [round(float(v), 4) for v in keras.ops.convert_to_numpy(out)[0, :, 0]]
+    [0.0, 0.8415, 0.9093]
     """
 
     _max_length_optional = True
@@ -208,6 +230,14 @@ class RotaryPositionalEncoding(_PositionalEncoding):
         base: wavelength base (default 10000).
 
     Input shape / output shape: `(B, T, D)`, `D` even.
+
+    Example (norms are kept):
+
+    >>> x = keras.ops.ones((1, 3, 4))
+    >>> out = RotaryPositionalEncoding()(x)
+    >>> [round(float(v), 4) for v in keras.ops.convert_to_numpy(
+    ...     keras.ops.norm(out, axis=-1))[0]]
+    [2.0, 2.0, 2.0]
     """
 
     _max_length_optional = True

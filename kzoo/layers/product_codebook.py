@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from kzoo.layers.base_codebook import BaseCodebook
+from kzoo.layers.checks import MAX_INT32
 from kzoo.layers.checks import check_heads_divide
 from kzoo.layers.checks import check_int
 
@@ -25,13 +26,13 @@ class ProductCodebook(BaseCodebook):
         head_norm: LayerNorm over each head's features before its read
             (separate `gamma`, `beta` per head), as the reference
             `mhvqlnmlp` does.
-        per_head_scale: soft mode, scale the logits by `1 / sqrt(d)`
+        per_head_scale: soft read, scale the logits by `1 / sqrt(d)`
             instead of the reference's `1 / sqrt(D)`. Ignored when `scale`
             is given.
         layer_norm_epsilon: epsilon of the head norm (PyTorch's 1e-5).
-        **kwargs: every other argument of `Codebook` (`mode`,
-            `temperature`, `scale`, `train_codebook`, `beta`, `ema`,
-            `decay`, `epsilon`, `dead_code_threshold`, `return_codes`,
+        **kwargs: every other argument of `Codebook` (`read`,
+            `temperature`, `scale`, `train_codebook`, `commitment_weight`,
+            `ema`, `decay`, `epsilon`, `dead_code_threshold`, `return_codes`,
             `codebook_initializer`, `seed`) and of `Layer`.
 
     Variables:
@@ -43,6 +44,14 @@ class ProductCodebook(BaseCodebook):
 
     Output shape:
         `(B, T, D)`; with `return_codes`, also `(B, T)` int32 ids.
+
+    Example (method 2: 32 ** 2 = 1024 combinations from 64 rows):
+
+    >>> layer = ProductCodebook(32, n_head=2, head_norm=True, seed=0)
+    >>> tuple(layer(keras.ops.ones((2, 96, 16))).shape)
+    (2, 96, 16)
+    >>> tuple(layer.codebook.shape)
+    (2, 32, 8)
     """
 
     def __init__(
@@ -56,11 +65,17 @@ class ProductCodebook(BaseCodebook):
     ):
         super().__init__(vocab_size, **kwargs)
         check_int("n_head", n_head)
-        if self.return_codes and vocab_size**n_head >= 2**31:
+        if n_head * vocab_size > MAX_INT32:
+            raise ValueError(
+                "The rows of all heads must be indexable by int32: "
+                f"`n_head * vocab_size` is {n_head * vocab_size}. "
+                f"Received: vocab_size={vocab_size}, n_head={n_head}"
+            )
+        if self.return_codes and vocab_size**n_head > MAX_INT32:
             raise ValueError(
                 "Combined codes must fit int32: `vocab_size ** n_head` "
                 f"is {vocab_size ** n_head}. Use `return_codes=False` or "
-                "fewer heads."
+                f"fewer heads. Received: n_head={n_head}"
             )
         self.n_head = n_head
         self.head_norm = bool(head_norm)
@@ -99,7 +114,9 @@ class ProductCodebook(BaseCodebook):
         return normed * self.head_gamma + self.head_beta
 
     def combine_codes(self, codes):
-        radix = [self.vocab_size ** (self.n_head - 1 - h) for h in range(self.n_head)]
+        radix = [
+            self.vocab_size ** (self.n_head - 1 - h) for h in range(self.n_head)
+        ]
         return ops.sum(codes * ops.array(radix, dtype="int32"), axis=-1)
 
     def get_config(self):

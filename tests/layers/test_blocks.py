@@ -1,15 +1,18 @@
-import keras
 import numpy as np
 import pytest
 
-from helpers import np_layer_norm
-from helpers import np_soft_read
-from helpers import to_numpy
+from kzoo.layers import CacheHierarchy
+from kzoo.layers import CausalTokenMixing
 from kzoo.layers import Codebook
 from kzoo.layers import CodebookBlock
+from kzoo.layers import ProductCodebook
 from kzoo.layers import RandnPositionalEncoding
 from kzoo.layers import RotaryPositionalEncoding
-from kzoo.models import Model
+
+from helpers import np_layer_norm
+from helpers import np_soft_read
+from helpers import run_layer_test
+from helpers import to_numpy
 
 
 def np_block(x, block, pe):
@@ -20,7 +23,8 @@ def np_block(x, block, pe):
     h = np_layer_norm(h, w["norm/gamma"], w["norm/beta"])
     if pe == "rope":
         d = h.shape[-1]
-        ang = np.arange(x.shape[1])[:, None] / 10000.0 ** (2 * np.arange(d // 2) / d)
+        ang = (np.arange(x.shape[1])[:, None]
+               / 10000.0 ** (2 * np.arange(d // 2) / d))
         h1, h2 = h[..., : d // 2], h[..., d // 2:]
         h = np.concatenate([h1 * np.cos(ang) - h2 * np.sin(ang),
                             h2 * np.cos(ang) + h1 * np.sin(ang)], -1)
@@ -47,21 +51,31 @@ def test_block_matches_numpy(rng, pe):
     assert block.compute_output_shape((3, 10, 1)) == (3, 10, 1)
 
 
-def test_block_saves_and_loads(tmp_path, rng):
-    inputs = keras.Input((None, 1))
-    block = CodebookBlock(8, Codebook(16), RandnPositionalEncoding(20))
-    model = Model(inputs, block(inputs))
-    x = rng.normal(size=(2, 12, 1)).astype("float32")
-    path = str(tmp_path / "m.keras")
-    model.save(path)
-    loaded = keras.models.load_model(path)
-    assert isinstance(loaded, Model)
-    np.testing.assert_array_equal(loaded.predict(x, verbose=0),
-                                  model.predict(x, verbose=0))
+@pytest.mark.parametrize(
+    "make, trainable, non_trainable",
+    [
+        # encoder 2, norm 2, decoder 2; the table, perplexity, usage, the
+        # fixed encoding.
+        (lambda: {"memory": Codebook(16),
+                  "positional_encoding": RandnPositionalEncoding(20)}, 6, 4),
+        (lambda: {"memory": ProductCodebook(4, 2, head_norm=True),
+                  "positional_encoding": RotaryPositionalEncoding(),
+                  "mixers": [CausalTokenMixing(12)], "residual": True},
+         6 + 2 + 6, 3),
+        (lambda: {"memory": CacheHierarchy([4, 8]), "layer_norm": False,
+                  "output_dim": 2}, 4 + 4, 6),
+    ],
+)
+def test_layer_contract(make, trainable, non_trainable):
+    output_dim = make().get("output_dim", 1)
+    run_layer_test(CodebookBlock, {"d_model": 8, **make()}, (2, 12, 1),
+                   (2, 12, output_dim), trainable, non_trainable)
 
 
 def test_block_bad_arguments():
     with pytest.raises(ValueError, match="d_model"):
         CodebookBlock(0, Codebook(4))
-    with pytest.raises(ValueError, match="codebook"):
+    with pytest.raises(ValueError, match="memory"):
         CodebookBlock(4, "codebook")
+    with pytest.raises(ValueError, match="n_head"):
+        CodebookBlock(10, ProductCodebook(4, n_head=4))

@@ -1,11 +1,13 @@
 import numpy as np
 import pytest
 
+from kzoo.layers import CacheHierarchy
+
 from helpers import np_hard_read
 from helpers import np_layer_norm
 from helpers import np_soft_read
+from helpers import run_layer_test
 from helpers import to_numpy
-from kzoo.layers import CacheHierarchy
 
 ATOL = 1e-5
 
@@ -18,20 +20,20 @@ def _randomise_norms(layer, rng):
         ])
 
 
-def np_read(q, table, mode, scale):
+def np_read(q, table, read, scale):
     """q (..., D), table (G, V, d): a (product) codebook read."""
     n_head, _, dh = table.shape
     heads = q.reshape(q.shape[:-1] + (n_head, dh))
     out = []
     for h in range(n_head):
-        if mode == "soft":
+        if read == "soft":
             out.append(np_soft_read(heads[..., h, :], table[h], scale)[0])
         else:
             out.append(np_hard_read(heads[..., h, :], table[h])[0])
     return np.concatenate(out, -1)
 
 
-def np_hierarchy(x, layer, mode):
+def np_hierarchy(x, layer, kind):
     dim = x.shape[-1]
     scale = 1 / np.sqrt(dim)
     tables = [to_numpy(level.codebook) for level in layer.levels]
@@ -50,13 +52,13 @@ def np_hierarchy(x, layer, mode):
     if layer.order == "inc":
         exchanged = tables[-1]
         for i in range(len(tables) - 2, -1, -1):
-            read = np_read(ln(i + 1, rows(tables[i])), exchanged, mode, scale)
+            read = np_read(ln(i + 1, rows(tables[i])), exchanged, kind, scale)
             exchanged = tables[i] + grouped(read, tables[i].shape[0])
-        out = np_read(ln(0, x), exchanged, mode, scale)
+        out = np_read(ln(0, x), exchanged, kind, scale)
         return out + x if layer.residual else out
     h = x
     for i, table in enumerate(tables):
-        out = np_read(ln(i, h), table, mode, scale)
+        out = np_read(ln(i, h), table, kind, scale)
         h = out + h if layer.residual else out
     return h
 
@@ -79,7 +81,7 @@ def test_soft_matches_numpy(rng, order, sizes, n_head, residual):
 @pytest.mark.parametrize("order, sizes", [("inc", [4, 8]), ("dec", [8, 4])])
 def test_hard_matches_numpy(rng, order, sizes):
     x = rng.normal(size=(2, 5, 8)).astype("float32")
-    layer = CacheHierarchy(sizes, order=order, mode="hard")
+    layer = CacheHierarchy(sizes, order=order, read="hard")
     layer(x)
     np.testing.assert_allclose(
         to_numpy(layer(x)), np_hierarchy(x, layer, "hard"), atol=ATOL
@@ -94,14 +96,26 @@ def test_variables_are_named_per_level(rng):
     assert shapes["cache_hierarchy/level_2/codebook"] == (2, 8, 4)
 
 
-def test_config_round_trip(rng):
-    x = rng.normal(size=(2, 3, 8)).astype("float32")
-    layer = CacheHierarchy([8, 4], order="dec", n_head=2, head_norm=True)
-    layer(x)
-    clone = CacheHierarchy.from_config(layer.get_config())
-    clone(x)
-    clone.set_weights(layer.get_weights())
-    np.testing.assert_array_equal(to_numpy(layer(x)), to_numpy(clone(x)))
+@pytest.mark.parametrize(
+    "kwargs, trainable, non_trainable",
+    [
+        # Per level: the table, perplexity and usage; two norms of 2 each.
+        ({"sizes": [4, 8]}, 4, 6),
+        ({"sizes": [8, 4], "order": "dec", "n_head": 2, "head_norm": True},
+         8, 6),
+        # The options of the levels' codebooks pass through.
+        ({"sizes": [8, 4], "order": "dec", "read": "hard", "ema": True,
+          "commitment_weight": 0.5, "train_codebook": False}, 4, 10),
+        ({"sizes": [4, 8], "train_codebook": True, "temperature": 2.0},
+         6, 4),
+    ],
+)
+def test_layer_contract(kwargs, trainable, non_trainable):
+    layer = run_layer_test(CacheHierarchy, kwargs, (2, 3, 8), (2, 3, 8),
+                           trainable, non_trainable)
+    for key, value in kwargs.items():
+        if key not in ("sizes", "order", "n_head", "head_norm"):
+            assert all(getattr(level, key) == value for level in layer.levels)
 
 
 @pytest.mark.parametrize(
@@ -113,7 +127,8 @@ def test_config_round_trip(rng):
         ({"sizes": [4, 4], "order": "inc"}, "sizes"),
         ({"sizes": [4, 8], "order": "up"}, "order"),
         ({"sizes": [0, 8]}, "sizes"),
-        ({"sizes": [4, 8], "mode": "x"}, "mode"),
+        ({"sizes": [4, 8], "read": "x"}, "read"),
+        ({"sizes": [4, 8], "return_codes": True}, "return_codes"),
     ],
 )
 def test_bad_configuration(kwargs, name):

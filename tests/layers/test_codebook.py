@@ -1,12 +1,14 @@
-import numpy as np
 import keras
+import numpy as np
 import pytest
+
+from kzoo.layers import Codebook
+from kzoo.models import Model
 
 from helpers import np_hard_read
 from helpers import np_soft_read
+from helpers import run_layer_test
 from helpers import to_numpy
-from kzoo.layers import Codebook
-from kzoo.models import Model
 
 ATOL = 1e-5
 
@@ -36,7 +38,7 @@ def test_soft_temperature_and_scale(rng):
 
 def test_hard_read_matches_numpy(rng):
     x = rng.normal(size=(3, 7, 8)).astype("float32")
-    layer = _built(Codebook(16, mode="hard", return_codes=True), x)
+    layer = _built(Codebook(16, read="hard", return_codes=True), x)
     out, codes = layer(x)
     ref, ref_codes = np_hard_read(x, to_numpy(layer.codebook))
     np.testing.assert_array_equal(to_numpy(codes), ref_codes)
@@ -51,7 +53,8 @@ def test_codebook_is_seedable_and_frozen_by_default():
     assert not a.codebook.trainable
     assert a.trainable_weights == []
     assert _built(Codebook(8, train_codebook=True), x).codebook.trainable
-    assert abs(to_numpy(_built(Codebook(4096, seed=1), x).codebook).std() - 1) < 0.05
+    table = to_numpy(_built(Codebook(4096, seed=1), x).codebook)
+    assert abs(table.std() - 1) < 0.05
 
 
 def _vq_model(**kwargs):
@@ -73,22 +76,22 @@ def _one_step(model, rng):
 
 
 def test_straight_through_reaches_encoder_and_frozen_table_stays(rng):
-    # beta = 0: the only path from the loss to the encoder is the
+    # commitment_weight = 0: the only path from the loss to the encoder is the
     # straight-through estimator.
-    changed = _one_step(_vq_model(mode="hard", beta=0.0), rng)
+    changed = _one_step(_vq_model(read="hard", commitment_weight=0.0), rng)
     assert changed["encoder/kernel"]
     assert not changed["codebook/codebook"]
 
 
 def test_trainable_table_receives_gradients(rng):
-    for mode in ("soft", "hard"):
-        changed = _one_step(_vq_model(mode=mode, train_codebook=True), rng)
-        assert changed["codebook/codebook"], mode
-        assert changed["encoder/kernel"], mode
+    for read in ("soft", "hard"):
+        changed = _one_step(_vq_model(read=read, train_codebook=True), rng)
+        assert changed["codebook/codebook"], read
+        assert changed["encoder/kernel"], read
 
 
 def test_hard_losses_in_model_losses_and_fit_loss(rng):
-    model = _vq_model(mode="hard", train_codebook=True, beta=0.25)
+    model = _vq_model(read="hard", train_codebook=True, commitment_weight=0.25)
     x = rng.normal(size=(16, 5, 2)).astype("float32")
     y = rng.normal(size=(16, 5, 1)).astype("float32")
     pred = to_numpy(model(x))
@@ -97,7 +100,8 @@ def test_hard_losses_in_model_losses_and_fit_loss(rng):
     z = to_numpy(encoder(x))
     q, _ = np_hard_read(z, to_numpy(layer.codebook))
     expected_aux = 1.25 * np.mean((z - q) ** 2)
-    np.testing.assert_allclose(to_numpy(model.losses[0]), expected_aux, rtol=1e-5)
+    np.testing.assert_allclose(to_numpy(model.losses[0]), expected_aux,
+                               rtol=1e-5)
     model.compile(keras.optimizers.SGD(0.0), "mse")
     logs = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
     assert sorted(logs) == ["codebook_perplexity", "codebook_usage", "loss"]
@@ -111,7 +115,7 @@ def test_hard_losses_in_model_losses_and_fit_loss(rng):
 
 def test_commitment_only_for_frozen_table(rng):
     x = rng.normal(size=(2, 5, 4)).astype("float32")
-    layer = _built(Codebook(8, mode="hard", beta=0.5), x)
+    layer = _built(Codebook(8, read="hard", commitment_weight=0.5), x)
     layer(x)
     q, _ = np_hard_read(x, to_numpy(layer.codebook))
     np.testing.assert_allclose(
@@ -121,7 +125,7 @@ def test_commitment_only_for_frozen_table(rng):
 
 def test_ema_updates_only_when_training(rng):
     x = rng.normal(size=(4, 6, 4)).astype("float32")
-    layer = _built(Codebook(8, mode="hard", ema=True, decay=0.9), x)
+    layer = _built(Codebook(8, read="hard", ema=True, decay=0.9), x)
     table0 = to_numpy(layer.codebook).copy()
     layer(x, training=False)
     np.testing.assert_array_equal(to_numpy(layer.codebook), table0)
@@ -144,7 +148,7 @@ def test_ema_updates_only_when_training(rng):
 
 def test_dead_codes_are_reseeded_from_the_batch(rng):
     # All inputs sit next to row 0: every other row is dead after one step.
-    layer = Codebook(6, mode="hard", ema=True, dead_code_threshold=1, seed=0)
+    layer = Codebook(6, read="hard", ema=True, dead_code_threshold=1, seed=0)
     x = np.zeros((2, 5, 3), "float32")
     layer(x)
     table = to_numpy(layer.codebook)
@@ -161,7 +165,7 @@ def test_dead_codes_are_reseeded_from_the_batch(rng):
 
 def test_perplexity_and_usage_match_numpy(rng):
     x = rng.normal(size=(3, 7, 8)).astype("float32")
-    layer = _built(Codebook(16, mode="hard"), x)
+    layer = _built(Codebook(16, read="hard"), x)
     layer(x)
     _, codes = np_hard_read(x, to_numpy(layer.codebook))
     p = np.bincount(codes.ravel(), minlength=16) / codes.size
@@ -170,9 +174,9 @@ def test_perplexity_and_usage_match_numpy(rng):
     np.testing.assert_allclose(to_numpy(layer.usage), (p > 0).mean(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("mode", ["soft", "hard"])
-def test_stats_in_fit_logs(rng, mode):
-    model = _vq_model(mode=mode)
+@pytest.mark.parametrize("read", ["soft", "hard"])
+def test_stats_in_fit_logs(rng, read):
+    model = _vq_model(read=read)
     model.compile("adam", "mse")
     x = rng.normal(size=(32, 5, 2)).astype("float32")
     logs = model.fit(
@@ -185,16 +189,22 @@ def test_stats_in_fit_logs(rng, mode):
     assert 0.0 < logs["codebook_usage"][0] <= 1.0
 
 
-def test_config_round_trip_same_output(rng):
-    x = rng.normal(size=(2, 5, 8)).astype("float32")
-    layer = _built(Codebook(16, mode="hard", ema=True, dead_code_threshold=3,
-                            beta=0.3, seed=7, return_codes=True), x)
-    clone = Codebook.from_config(layer.get_config())
-    clone(x)
-    clone.set_weights(layer.get_weights())
-    for a, b in zip(layer(x), clone(x)):
-        np.testing.assert_array_equal(to_numpy(a), to_numpy(b))
-    assert clone.get_config() == layer.get_config()
+@pytest.mark.parametrize(
+    "kwargs, outputs, trainable, non_trainable",
+    [
+        ({}, (2, 5, 8), 0, 3),
+        ({"read": "hard", "return_codes": True}, ((2, 5, 8), (2, 5)), 0, 3),
+        ({"train_codebook": True, "temperature": 0.5, "scale": 0.2},
+         (2, 5, 8), 1, 2),
+        ({"read": "hard", "ema": True, "dead_code_threshold": 3,
+          "commitment_weight": 0.3, "seed": 7}, (2, 5, 8), 0, 6),
+    ],
+)
+def test_layer_contract(kwargs, outputs, trainable, non_trainable):
+    # Non-trainable: the table (unless trained), perplexity, usage; EMA
+    # adds cluster sizes, sums and the unused-step counters.
+    run_layer_test(Codebook, {"vocab_size": 16, **kwargs}, (2, 5, 8),
+                   outputs, trainable, non_trainable)
 
 
 def test_dynamic_time_axis(rng):
@@ -205,23 +215,19 @@ def test_dynamic_time_axis(rng):
         assert tuple(model.predict(x, verbose=0).shape) == (2, t, 4)
 
 
-def test_compute_output_shape():
-    assert Codebook(8).compute_output_shape((2, 5, 4)) == (2, 5, 4)
-    assert Codebook(8, return_codes=True).compute_output_shape((2, 5, 4)) == (
-        (2, 5, 4), (2, 5))
-
-
 @pytest.mark.parametrize(
     "kwargs, name",
     [
         ({"vocab_size": 0}, "vocab_size"),
-        ({"vocab_size": 4, "mode": "medium"}, "mode"),
+        ({"vocab_size": 2**31}, "vocab_size"),
+        ({"vocab_size": 4, "read": "medium"}, "read"),
+        ({"vocab_size": 4, "commitment_weight": -1}, "commitment_weight"),
         ({"vocab_size": 4, "temperature": 0}, "temperature"),
         ({"vocab_size": 4, "decay": 1.5}, "decay"),
         ({"vocab_size": 4, "ema": True}, "ema"),
-        ({"vocab_size": 4, "mode": "hard", "ema": True,
+        ({"vocab_size": 4, "read": "hard", "ema": True,
           "train_codebook": True}, "train_codebook"),
-        ({"vocab_size": 4, "mode": "hard", "dead_code_threshold": 2},
+        ({"vocab_size": 4, "read": "hard", "dead_code_threshold": 2},
          "dead_code_threshold"),
     ],
 )

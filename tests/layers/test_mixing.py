@@ -1,12 +1,12 @@
-import keras
 import numpy as np
 import pytest
 
-from helpers import np_layer_norm
-from helpers import to_numpy
 from kzoo.layers import CausalTokenMixing
 from kzoo.layers import DelayEmbedding
-from kzoo.models import Model
+
+from helpers import np_layer_norm
+from helpers import run_layer_test
+from helpers import to_numpy
 
 
 def test_delay_embedding_matches_numpy(rng):
@@ -15,7 +15,8 @@ def test_delay_embedding_matches_numpy(rng):
     assert out.shape == (2, 6, 6)
     padded = np.concatenate([np.zeros((2, 2, 2), "float32"), x], axis=1)
     for t in range(6):
-        np.testing.assert_array_equal(out[:, t], padded[:, t:t + 3].reshape(2, 6))
+        np.testing.assert_array_equal(out[:, t],
+                                      padded[:, t:t + 3].reshape(2, 6))
 
 
 def np_mixing(x, layer):
@@ -23,7 +24,8 @@ def np_mixing(x, layer):
     t = x.shape[1]
     mask = np.tril(np.ones((t, t)))
     h = np_layer_norm(x, w["gamma"], w["beta"])
-    h = np.maximum(np.einsum("ts,bsd->btd", w["time_kernel_1"][:t, :t] * mask, h)
+    k1 = w["time_kernel_1"][:t, :t] * mask
+    h = np.maximum(np.einsum("ts,bsd->btd", k1, h)
                    + w["time_bias_1"][:t, None], 0)
     return x + np.einsum("ts,bsd->btd", w["time_kernel_2"][:t, :t] * mask, h) \
         + w["time_bias_2"][:t, None]
@@ -43,16 +45,20 @@ def test_token_mixing_matches_numpy_and_is_causal(rng):
                                to_numpy(layer(x))[:, :5], atol=1e-5)
 
 
-def test_round_trip_and_bad_arguments(tmp_path, rng):
-    inputs = keras.Input((8, 1))
-    h = DelayEmbedding(4)(inputs)
-    h = keras.layers.Dense(4)(h)
-    model = Model(inputs, CausalTokenMixing(8)(h))
-    x = rng.normal(size=(2, 8, 1)).astype("float32")
-    model.save(str(tmp_path / "m.keras"))
-    loaded = keras.models.load_model(str(tmp_path / "m.keras"))
-    np.testing.assert_allclose(loaded.predict(x, verbose=0),
-                               model.predict(x, verbose=0), atol=1e-6)
+@pytest.mark.parametrize(
+    "cls, kwargs, output, trainable",
+    [
+        (DelayEmbedding, {"patch": 4}, (2, 8, 12), 0),
+        (DelayEmbedding, {"patch": 1}, (2, 8, 3), 0),
+        # norm 2, two (T, T) kernels and two biases.
+        (CausalTokenMixing, {"max_length": 10}, (2, 8, 3), 6),
+    ],
+)
+def test_layer_contract(cls, kwargs, output, trainable):
+    run_layer_test(cls, kwargs, (2, 8, 3), output, trainable)
+
+
+def test_bad_arguments():
     with pytest.raises(ValueError, match="patch"):
         DelayEmbedding(0)
     with pytest.raises(ValueError, match="max_length"):

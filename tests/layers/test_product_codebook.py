@@ -1,21 +1,23 @@
 import numpy as np
 import pytest
 
+from kzoo.layers import ProductCodebook
+
 from helpers import np_hard_read
 from helpers import np_layer_norm
 from helpers import np_soft_read
+from helpers import run_layer_test
 from helpers import to_numpy
-from kzoo.layers import ProductCodebook
 
 ATOL = 1e-5
 
 
 def _randomise_norm(layer, rng):
-    layer.head_gamma.assign(rng.normal(1, 0.2, layer.head_gamma.shape).astype("float32"))
-    layer.head_beta.assign(rng.normal(0, 0.2, layer.head_beta.shape).astype("float32"))
+    for weight, mean in ((layer.head_gamma, 1.0), (layer.head_beta, 0.0)):
+        weight.assign(rng.normal(mean, 0.2, weight.shape).astype("float32"))
 
 
-def np_product(x, layer, mode, scale):
+def np_product(x, layer, read, scale):
     tables = to_numpy(layer.codebook)
     n_head, vocab, dh = tables.shape
     heads = x.reshape(x.shape[:-1] + (n_head, dh))
@@ -24,7 +26,7 @@ def np_product(x, layer, mode, scale):
                               to_numpy(layer.head_beta))
     outs, codes = [], []
     for h in range(n_head):
-        if mode == "soft":
+        if read == "soft":
             o, c = np_soft_read(heads[..., h, :], tables[h], scale)
         else:
             o, c = np_hard_read(heads[..., h, :], tables[h])
@@ -34,18 +36,18 @@ def np_product(x, layer, mode, scale):
     return np.concatenate(outs, -1), ids
 
 
-@pytest.mark.parametrize("mode", ["soft", "hard"])
+@pytest.mark.parametrize("read", ["soft", "hard"])
 @pytest.mark.parametrize("head_norm", [False, True])
-def test_matches_numpy(rng, mode, head_norm):
+def test_matches_numpy(rng, read, head_norm):
     x = rng.normal(size=(2, 6, 12)).astype("float32")
-    layer = ProductCodebook(5, 3, mode=mode, head_norm=head_norm,
+    layer = ProductCodebook(5, 3, read=read, head_norm=head_norm,
                             return_codes=True)
     layer(x)
     assert tuple(layer.codebook.shape) == (3, 5, 4)
     if head_norm:
         _randomise_norm(layer, rng)
     out, ids = layer(x)
-    ref, ref_ids = np_product(x, layer, mode, 1 / np.sqrt(12))
+    ref, ref_ids = np_product(x, layer, read, 1 / np.sqrt(12))
     np.testing.assert_allclose(to_numpy(out), ref, atol=ATOL)
     np.testing.assert_array_equal(to_numpy(ids), ref_ids)
     assert to_numpy(ids).max() < 5 ** 3
@@ -61,7 +63,7 @@ def test_per_head_scale(rng):
 
 def test_ema_on_every_head(rng):
     x = rng.normal(size=(4, 6, 8)).astype("float32")
-    layer = ProductCodebook(4, 2, mode="hard", ema=True)
+    layer = ProductCodebook(4, 2, read="hard", ema=True)
     layer(x)
     before = to_numpy(layer.codebook).copy()
     layer(x, training=True)
@@ -70,14 +72,18 @@ def test_ema_on_every_head(rng):
     assert not np.allclose(before[1], after[1])
 
 
-def test_config_round_trip(rng):
-    x = rng.normal(size=(2, 3, 8)).astype("float32")
-    layer = ProductCodebook(4, 2, head_norm=True, per_head_scale=True, seed=1)
-    layer(x)
-    clone = ProductCodebook.from_config(layer.get_config())
-    clone(x)
-    clone.set_weights(layer.get_weights())
-    np.testing.assert_array_equal(to_numpy(layer(x)), to_numpy(clone(x)))
+@pytest.mark.parametrize(
+    "kwargs, outputs, trainable",
+    [
+        ({}, (2, 3, 8), 0),
+        ({"head_norm": True, "per_head_scale": True, "seed": 1}, (2, 3, 8), 2),
+        ({"read": "hard", "return_codes": True}, ((2, 3, 8), (2, 3)), 0),
+    ],
+)
+def test_layer_contract(kwargs, outputs, trainable):
+    # Non-trainable: the table, perplexity and usage.
+    run_layer_test(ProductCodebook, {"vocab_size": 4, "n_head": 2, **kwargs},
+                   (2, 3, 8), outputs, trainable, 3)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +91,8 @@ def test_config_round_trip(rng):
     [
         ({"vocab_size": 0, "n_head": 2}, "vocab_size"),
         ({"vocab_size": 4, "n_head": 0}, "n_head"),
-        ({"vocab_size": 4, "n_head": 2, "mode": "x"}, "mode"),
+        ({"vocab_size": 4, "n_head": 2, "read": "x"}, "read"),
+        ({"vocab_size": 2**30, "n_head": 2}, "n_head"),
         ({"vocab_size": 2 ** 16, "n_head": 2, "return_codes": True},
          "n_head"),
     ],

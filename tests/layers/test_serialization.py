@@ -1,6 +1,9 @@
-"""`.keras` round trips of every layer, within and across backends."""
+"""`.keras` round trips of every kzoo layer, within and across backends.
 
-import json
+The cross-backend loader imports `kzoo` alone: that must register every
+class a saved model needs.
+"""
+
 import os
 import subprocess
 import sys
@@ -9,33 +12,42 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import BACKENDS
-from helpers import ROOT
-from helpers import installed_backends
+from kzoo.backend import LSTM
 from kzoo.layers import CacheHierarchy
+from kzoo.layers import CausalTokenMixing
 from kzoo.layers import Codebook
 from kzoo.layers import CodebookBlock
+from kzoo.layers import DelayEmbedding
 from kzoo.layers import LearnedPositionalEncoding
 from kzoo.layers import ProductCodebook
 from kzoo.layers import RandnPositionalEncoding
 from kzoo.layers import RotaryPositionalEncoding
 from kzoo.layers import SinusoidalPositionalEncoding
+from kzoo.models import LastValue
 from kzoo.models import Model
+
+from helpers import BACKENDS
+from helpers import ROOT
+from helpers import installed_backends
 
 
 def _model():
-    """Every layer kind side by side (not stacked, so errors do not compound)."""
-    inputs = keras.Input((None, 1))
+    """Every layer kind side by side (not stacked: errors do not compound)."""
+    inputs = keras.Input((20, 1))
+    delayed = DelayEmbedding(3)(inputs)
     branches = [
-        CodebookBlock(8, Codebook(16), RandnPositionalEncoding(64)),
-        CodebookBlock(8, ProductCodebook(4, 2, head_norm=True, mode="hard"),
-                      RotaryPositionalEncoding()),
+        CodebookBlock(8, Codebook(16), RandnPositionalEncoding(64))(inputs),
+        CodebookBlock(8, ProductCodebook(4, 2, head_norm=True, read="hard"),
+                      RotaryPositionalEncoding())(inputs),
         CodebookBlock(8, CacheHierarchy([4, 8, 16]),
-                      SinusoidalPositionalEncoding(scale=0.1)),
+                      SinusoidalPositionalEncoding(scale=0.1),
+                      mixers=[CausalTokenMixing(20)])(delayed),
         CodebookBlock(8, CacheHierarchy([16, 8], order="dec", n_head=2),
-                      LearnedPositionalEncoding(64)),
+                      LearnedPositionalEncoding(64))(inputs),
+        LastValue()(inputs),
+        keras.layers.RepeatVector(20)(LSTM(3)(inputs)),
     ]
-    outputs = keras.layers.Concatenate()([b(inputs) for b in branches])
+    outputs = keras.layers.Concatenate()(branches)
     return Model(inputs, outputs)
 
 
@@ -52,7 +64,7 @@ def test_keras_file_round_trip(tmp_path, rng):
 LOAD_SCRIPT = """
 import sys, numpy as np, keras
 sys.path.insert(0, {root!r})
-import kzoo.layers, kzoo.models
+import kzoo
 model = keras.models.load_model({path!r}, compile=False)
 np.save({out!r}, model.predict(np.load({x!r}), verbose=0))
 """
@@ -61,6 +73,7 @@ np.save({out!r}, model.predict(np.load({x!r}), verbose=0))
 OTHER_BACKENDS = [b for b in BACKENDS if b != keras.backend.backend()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("other", OTHER_BACKENDS)
 def test_saved_under_one_backend_predicts_the_same_under_another(
     tmp_path, rng, other
