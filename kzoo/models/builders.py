@@ -11,10 +11,12 @@ import keras
 from kzoo.backend import LSTM
 from kzoo.layers import CacheHierarchy
 from kzoo.layers import CausalTokenMixing
-from kzoo.layers import DelayEmbedding
 from kzoo.layers import Codebook
 from kzoo.layers import CodebookBlock
+from kzoo.layers import DelayEmbedding
 from kzoo.layers import ProductCodebook
+from kzoo.layers.checks import check_choice
+from kzoo.layers.checks import check_int
 from kzoo.layers.positional import ENCODINGS
 from kzoo.models.model import Model
 
@@ -29,6 +31,8 @@ def build_lstm(time_steps=None, units=64, layers=2, name="lstm"):
     bias offset: the reference's PyTorch initialisation. On the torch
     backend the LSTMs run PyTorch's fused kernel (`kzoo.backend.LSTM`).
     """
+    check_int("units", units)
+    check_int("layers", layers)
     inputs = keras.Input((time_steps, 1), name="series")
     hidden = inputs
     for i in range(layers):
@@ -49,40 +53,27 @@ def build_lstm(time_steps=None, units=64, layers=2, name="lstm"):
 def make_codebook(
     method,
     vocab_size,
-    d_model,
     n_head=1,
     sizes=(32, 128, 512),
     order="inc",
-    codebook="soft",
-    train_codebook=False,
     head_norm=True,
+    **codebook_kwargs,
 ):
-    """The codebook layer of a method: flat, product (2), hierarchy (3, 2+3)."""
+    """The codebook layer of a method: flat, product (2), hierarchy (3, 2+3).
+
+    `codebook_kwargs` (`read`, `train_codebook`, ...) go to the layer; the
+    layers check every value.
+    """
+    check_choice("method", method, METHODS)
     if method == "flat":
-        return Codebook(
-            vocab_size, mode=codebook, train_codebook=train_codebook,
-            name="codebook",
-        )
+        return Codebook(vocab_size, name="codebook", **codebook_kwargs)
     if method == "product":
-        if d_model % n_head:
-            raise ValueError(
-                f"n_head={n_head} must divide d_model={d_model}"
-            )
-        return ProductCodebook(
-            vocab_size, n_head, head_norm=head_norm, mode=codebook,
-            train_codebook=train_codebook, name="codebook",
-        )
-    if method == "hierarchy":
-        if d_model % n_head:
-            raise ValueError(
-                f"n_head={n_head} must divide d_model={d_model}"
-            )
-        return CacheHierarchy(
-            list(sizes), order=order, n_head=n_head, mode=codebook,
-            train_codebook=train_codebook, head_norm=head_norm and n_head > 1,
-            name="codebook",
-        )
-    raise ValueError(f"unknown method {method!r}; valid: {METHODS}")
+        return ProductCodebook(vocab_size, n_head, head_norm=head_norm,
+                               name="codebook", **codebook_kwargs)
+    return CacheHierarchy(
+        list(sizes), order=order, n_head=n_head,
+        head_norm=head_norm and n_head > 1, name="codebook", **codebook_kwargs,
+    )
 
 
 def build_codebook_mlp(
@@ -94,7 +85,7 @@ def build_codebook_mlp(
     sizes=(32, 128, 512),
     order="inc",
     pe="none",
-    codebook="soft",
+    read="soft",
     train_codebook=False,
     layer_norm=True,
     max_length=None,
@@ -110,11 +101,12 @@ def build_codebook_mlp(
     MLPs (`CausalTokenMixing`, TSMixer-style) let the queries carry
     context before the read, `residual` adds the read's input to it.
     """
-    if pe not in PE_CHOICES:
-        raise ValueError(f"unknown pe {pe!r}; valid: {', '.join(PE_CHOICES)}")
+    check_choice("pe", pe, PE_CHOICES)
+    check_int("n_mix", n_mix, minimum=0)
+    check_int("patch", patch)
     layer = make_codebook(
-        method, vocab_size, d_model, n_head=n_head, sizes=sizes, order=order,
-        codebook=codebook, train_codebook=train_codebook,
+        method, vocab_size, n_head=n_head, sizes=sizes, order=order,
+        read=read, train_codebook=train_codebook,
     )
     encoding = None
     if pe != "none":
@@ -144,6 +136,12 @@ class LastValue(keras.layers.Layer):
     """Persistence: the forecast of every position is its own value.
 
     Input shape `(B, T, 1)`, output shape `(B, T, 1)` (aligned targets).
+
+    Example:
+
+    >>> x = keras.ops.ones((2, 8, 1))
+    >>> bool(keras.ops.all(LastValue()(x) == x))
+    True
     """
 
     def call(self, inputs):

@@ -2,6 +2,8 @@
 
 import dataclasses
 
+from kzoo.layers.checks import check_int
+from kzoo.layers.checks import check_number
 from kzoo.models import builders
 
 
@@ -27,6 +29,11 @@ class ModelSpec:
     description: str = ""
 
     def hparams(self, **overrides):
+        """Defaults updated with `overrides`; `ValueError` on unknown keys.
+
+        Only the training settings are checked here; the layers check the
+        values that build the model (see `build`).
+        """
         unknown = sorted(set(overrides) - set(self.defaults))
         if unknown:
             raise ValueError(
@@ -34,68 +41,16 @@ class ModelSpec:
                 f"{', '.join(sorted(self.defaults))}"
             )
         values = {**self.defaults, **overrides}
-        validate(values)
+        check_training(values)
         return values
 
 
-_POSITIVE_INTS = ("time_steps", "batch_size", "vocab_size", "d_model",
-                  "n_head", "units", "layers", "patch")
-_CHOICES = {"codebook": ("soft", "hard"), "order": ("inc", "dec"),
-            "pe": builders.PE_CHOICES}
-
-
-def validate(values):
-    """`ValueError` naming the first hyperparameter with a bad value."""
-    for key in _POSITIVE_INTS:
-        value = values.get(key)
-        if key in values and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 1
-        ):
-            raise ValueError(f"{key} must be an integer >= 1, got {value!r}")
-    if "lr" in values and not (
-        isinstance(values["lr"], (int, float)) and values["lr"] > 0
-    ):
-        raise ValueError(f"lr must be > 0, got {values['lr']!r}")
-    n_mix = values.get("n_mix", 0)
-    if isinstance(n_mix, bool) or not isinstance(n_mix, int) or n_mix < 0:
-        raise ValueError(f"n_mix must be an integer >= 0, got {n_mix!r}")
-    epochs = values.get("epochs", 0)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
-    for key, choices in _CHOICES.items():
-        if key in values and values[key] not in choices:
-            raise ValueError(
-                f"{key} must be one of {', '.join(choices)}, "
-                f"got {values[key]!r}"
-            )
-    if "sizes" in values:
-        sizes = values["sizes"]
-        if not sizes or any(
-            isinstance(s, bool) or not isinstance(s, int) or s < 1
-            for s in sizes
-        ):
-            raise ValueError(
-                f"sizes must be a non-empty list of integers >= 1, got {sizes!r}"
-            )
-        steps = [b - a for a, b in zip(sizes, sizes[1:])]
-        order = values.get("order", "inc")
-        if (order == "inc" and any(x <= 0 for x in steps)) or (
-            order == "dec" and any(x >= 0 for x in steps)
-        ):
-            want = "increase" if order == "inc" else "decrease"
-            raise ValueError(
-                f"sizes must strictly {want} for order={order}, got "
-                f"{list(sizes)}"
-            )
-    n_head = values.get("n_head", 1)
-    if "d_model" in values and values["d_model"] % n_head:
-        raise ValueError(
-            f"n_head={n_head} must divide d_model={values['d_model']}"
-        )
-    if values.get("pe") in ("sin", "rope") and values.get("d_model", 0) % 2:
-        raise ValueError(
-            f"pe={values['pe']} needs an even d_model, got {values['d_model']}"
-        )
+def check_training(values):
+    """`ValueError` naming the first training setting with a bad value."""
+    for key in ("time_steps", "batch_size"):
+        check_int(key, values[key])
+    check_int("epochs", values["epochs"], minimum=0)
+    check_number("lr", values["lr"], minimum=0)
 
 
 TRAINING_KEYS = ("time_steps", "lr", "batch_size", "epochs")
@@ -107,7 +62,7 @@ def _train(time_steps, lr, batch_size):
 
 
 def _codebook(vocab_size, d_model, **extra):
-    return {"vocab_size": vocab_size, "d_model": d_model, "codebook": "soft",
+    return {"vocab_size": vocab_size, "d_model": d_model, "read": "soft",
             "train_codebook": False, **extra}
 
 
@@ -232,3 +187,15 @@ def build(name, **hparams):
                                    or kwargs.get("n_mix")):
         kwargs.setdefault("max_length", kwargs["time_steps"])
     return model_spec.builder(name=name, **model_spec.fixed, **kwargs)
+
+
+def defaults_of(key):
+    """`{default: [model names]}` over the models that have `key`."""
+    groups = {}
+    for name in available():
+        defaults = _SPECS[name].defaults
+        if key in defaults:
+            value = defaults[key]
+            value = tuple(value) if isinstance(value, list) else value
+            groups.setdefault(value, []).append(name)
+    return groups

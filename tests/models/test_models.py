@@ -16,6 +16,7 @@ def test_registry_names():
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_every_model_builds_fits_and_saves(tmp_path, name):
     ts = 16
@@ -44,15 +45,16 @@ def test_reference_shapes_and_parameter_counts():
     # vqlnmlp vs32 dm8: Dense(1->8) 16 + LayerNorm 16 + Dense(8->1) 9.
     model = models.build("vqlnmlp")
     assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == 41
-    codebook = model.get_layer("block").codebook
-    assert tuple(codebook.codebook.shape) == (32, 8)
-    assert not codebook.codebook.trainable
+    memory = model.get_layer("block").memory
+    assert tuple(memory.codebook.shape) == (32, 8)
+    assert not memory.codebook.trainable
     # lstm: 2 x LSTM(64) + Dense(64->1).
     lstm = models.build("lstm")
     expected = 4 * 64 * (1 + 64 + 1) + 4 * 64 * (64 + 64 + 1) + 65
     assert lstm.count_params() == expected
     assert lstm.output_shape == (None, 1)
-    assert models.build("vqlnpemlp").get_layer("block").positional_encoding.scale == 0.01
+    block = models.build("vqlnpemlp").get_layer("block")
+    assert block.positional_encoding.scale == 0.01
 
 
 def test_persistence_repeats_the_last_value():
@@ -72,9 +74,9 @@ def test_mixer_models_are_causal():
 
 
 def test_trainable_and_hard_options():
-    model = models.build("vqlnmlp", codebook="hard", train_codebook=True)
-    layer = model.get_layer("block").codebook
-    assert layer.mode == "hard" and layer.codebook.trainable
+    model = models.build("vqlnmlp", read="hard", train_codebook=True)
+    layer = model.get_layer("block").memory
+    assert layer.read == "hard" and layer.codebook.trainable
 
 
 @pytest.mark.parametrize(
@@ -82,14 +84,39 @@ def test_trainable_and_hard_options():
     [
         ("nope", {}, "valid: cachevq"),
         ("vqlnmlp", {"units": 3}, "unknown hyperparameter.*valid:"),
-        ("vqlnmlp", {"lr": 0}, "lr must be > 0"),
-        ("vqlnmlp", {"vocab_size": 0}, "vocab_size"),
-        ("mhvqlnmlp", {"d_model": 10, "n_head": 4}, "n_head=4 must divide"),
+        ("vqlnmlp", {"lr": 0}, "`lr` must be a number > 0"),
+        ("vqlnmlp", {"epochs": -1}, "`epochs` must be an integer >= 0"),
+        ("vqlnmlp", {"vocab_size": 0}, "vocab_size=0"),
+        ("mhvqlnmlp", {"d_model": 10, "n_head": 4},
+         "`n_head` must divide the feature size D=10. Received: n_head=4"),
         ("cachevq", {"sizes": (64, 32)}, "strictly increase"),
-        ("vqlnmlp", {"pe": "sin", "d_model": 7}, "even d_model"),
-        ("vqlnmlp", {"codebook": "warm"}, "codebook must be one of"),
+        ("vqlnmlp", {"pe": "sin", "d_model": 7}, "even D"),
+        ("vqlnmlp", {"pe": "spiral"}, "`pe` must be one of"),
+        ("vqlnmlp", {"read": "warm"}, "`read` must be one of"),
+        ("vqmixer", {"n_mix": -1}, "`n_mix` must be an integer >= 0"),
+        ("vqmixer", {"patch": 0}, "`patch` must be an integer >= 1"),
     ],
 )
 def test_bad_hyperparameters(name, hp, match):
     with pytest.raises(ValueError, match=match):
         models.build(name, **hp)
+
+
+def test_every_hyperparameter_is_described():
+    from kzoo.models.hparams import HYPERPARAMETERS
+
+    keys = set().union(*(models.spec(n).defaults for n in NAMES))
+    assert keys == set(HYPERPARAMETERS)
+
+
+def test_defaults_of_groups_models_by_default():
+    groups = models.defaults_of("time_steps")
+    assert "lstm" in groups[112] and "vqmixer" in groups[112]
+    assert "vqlnmlp" in groups[96]
+    assert sorted(sum(groups.values(), [])) == NAMES
+
+
+def test_last_value_layer_contract():
+    from helpers import run_layer_test
+
+    run_layer_test(models.LastValue, {}, (2, 5, 1), (2, 5, 1))

@@ -1,0 +1,52 @@
+"""What every hyperparameter of the registry means, and its choices.
+
+The recipes build their flags from this table and from the registry's
+defaults, so `--help` states what the models really use. Choices come from
+the layers that define them.
+"""
+
+import dataclasses
+
+from kzoo.layers.base_codebook import READS
+from kzoo.layers.cache_hierarchy import ORDERS
+from kzoo.models.builders import PE_CHOICES
+
+
+@dataclasses.dataclass(frozen=True)
+class Hyperparameter:
+    """One hyperparameter: its `--help` text and, if fixed, its choices."""
+
+    help: str
+    choices: tuple = None
+
+
+HYPERPARAMETERS = {
+    "time_steps": Hyperparameter("window length T"),
+    "lr": Hyperparameter("Adam learning rate"),
+    "epochs": Hyperparameter("training epochs"),
+    "batch_size": Hyperparameter("batch size"),
+    "units": Hyperparameter("LSTM units per layer"),
+    "layers": Hyperparameter("stacked LSTM layers"),
+    "vocab_size": Hyperparameter(
+        "codebook rows (per head for product codebooks)"),
+    "d_model": Hyperparameter("width of the codebook read"),
+    "n_head": Hyperparameter(
+        "heads of a product codebook (method 2, 2+3); must divide d_model"),
+    "sizes": Hyperparameter(
+        "cache-hierarchy level sizes, level 1 first, e.g. 32,128,512"),
+    "order": Hyperparameter(
+        "cache-hierarchy order: inc (tables exchange largest-first, then "
+        "the input reads L1) or dec (the input reads L1, L1 reads L2, ...)",
+        ORDERS),
+    "pe": Hyperparameter("positional encoding", PE_CHOICES),
+    "read": Hyperparameter(
+        "soft read (the reference) or hard read (nearest row, "
+        "straight-through gradients)", READS),
+    "train_codebook": Hyperparameter(
+        "train the codebook table by gradient (otherwise a frozen N(0,1) "
+        "table, as the reference)"),
+    "patch": Hyperparameter(
+        "values each token carries (causal delay embedding)"),
+    "n_mix": Hyperparameter("causal token-mixing MLPs before the read"),
+    "residual": Hyperparameter("add the read's input to its output"),
+}
