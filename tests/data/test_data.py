@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
 
-from helpers import smooth_series
-from helpers import write_csv
 from kzoo import data
 from kzoo.data import DataError
+
+from helpers import smooth_series
+from helpers import write_csv
 
 
 def test_csv_default_column_keeps_time(tmp_path):
@@ -31,7 +32,8 @@ def test_missing_file():
 
 def test_missing_column_lists_columns(tmp_path):
     path = write_csv(tmp_path / "a.csv", smooth_series(20))
-    with pytest.raises(DataError, match=r"'value'.*columns: time\(h\), formaldehyde"):
+    with pytest.raises(DataError,
+                       match=r"'value'.*columns: time\(h\), formaldehyde"):
         data.load(f"csv:{path}:value")
 
 
@@ -79,7 +81,8 @@ def test_windows_and_targets():
 def test_random_split_is_the_seeded_80_20():
     train, val = data.split_indices(100, 10, "random")
     assert len(train) == 80 and len(val) == 20
-    assert set(train).isdisjoint(val) and set(train) | set(val) == set(range(100))
+    assert set(train).isdisjoint(val)
+    assert set(train) | set(val) == set(range(100))
     again, _ = data.split_indices(100, 10, "random")
     np.testing.assert_array_equal(train, again)
 
