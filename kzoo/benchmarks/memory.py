@@ -17,7 +17,7 @@ from kzoo import training
 from kzoo.eval import forecast
 from kzoo.eval.metrics import errors
 from kzoo.eval.predict import evaluate_run
-from kzoo.eval.predict import load_run
+from kzoo.eval.run_dir import load_run
 
 RECALL_THRESHOLD = 0.1
 
@@ -45,8 +45,9 @@ def recall(names, lags, epochs, out, verbose=0):
         for lag in lags:
             series = recall_series(lag)
             ts = max(32, lag + 16)
-            _, metrics = _fit(name, series, {"time_steps": ts, "epochs": epochs},
-                              out, verbose)
+            _, metrics = _fit(name, series,
+                              {"time_steps": ts, "epochs": epochs}, out,
+                              verbose)
             rows.append({"model": name, "lag": lag, "time_steps": ts,
                          "nmse": metrics["val_mse_next"],
                          "params": metrics["params"]})

@@ -59,6 +59,7 @@ def step(n_head, vocab, dim=64, batch=64, length=96, repeats=3):
         "codebook_rows": n_head * vocab,
         "params": int(model.count_params()),
         "step_ms": 1000 * seconds,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": (
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "device_mb": kzoo_backend.device_peak_memory_mb(),
     }

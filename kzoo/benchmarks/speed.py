@@ -5,13 +5,13 @@ import time
 import keras
 import numpy as np
 
+from kzoo import data
 from kzoo import models
 from kzoo import training
 from kzoo.eval import forecast
-from kzoo.training import runs
 
 # The reference PyTorch code, 50 epochs on y+w on a 2-core CPU
-# (../shared/REFERENCE.md, re-run there).
+# (docs/REFERENCE.md, re-run there).
 REFERENCE = {
     "lstm": {"wall_s": 16.0, "val_loss": 0.0137},
     "vqlnmlp": {"wall_s": 3.0, "val_loss": 0.0264},
@@ -25,8 +25,8 @@ def throughput(name, series, jit_compile="auto", epochs=5, **overrides):
     The first epoch (tracing and compilation) is timed apart and excluded.
     """
     plan = training.plan_run(name, overrides, series)
-    _, (x, y), _, _ = runs.dataset_arrays(plan, series)
     hp = plan.hparams
+    x, y = data.prepare(series, hp["time_steps"], plan.target).train
     keras.utils.set_random_seed(0)
     model = models.build(name, **hp)
     if not model.trainable_weights:
@@ -64,11 +64,12 @@ def plain_pytorch(name, series, epochs=50):
     from kzoo.backend import torch_reference
 
     plan = training.plan_run(name, {"epochs": epochs}, series)
-    _, train, val, _ = runs.dataset_arrays(plan, series)
     hp = plan.hparams
+    windows = data.prepare(series, hp["time_steps"], plan.target)
     extra = {k: hp[k] for k in ("vocab_size", "d_model") if k in hp}
-    result = torch_reference.train(name, train, val, epochs, hp["batch_size"],
-                                   hp["lr"], seed=plan.seed, **extra)
+    result = torch_reference.train(
+        name, windows.train, windows.validation, epochs, hp["batch_size"],
+        hp["lr"], seed=plan.seed, **extra)
     return {"model": name, "epochs": epochs, **result}
 
 

@@ -38,7 +38,8 @@ def _scaling(config):
                 f"repeats={config['scaling_repeats']})))")
         done = subprocess.run([sys.executable, "-c", code],
                               capture_output=True, text=True, env=os.environ)
-        lines = [l for l in done.stdout.splitlines() if l.startswith("ROW ")]
+        lines = [line for line in done.stdout.splitlines()
+                 if line.startswith("ROW ")]
         if done.returncode or not lines:
             row["skipped"] = "failed: " + (done.stderr.strip().splitlines()
                                            or ["?"])[-1][:120]

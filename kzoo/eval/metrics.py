@@ -49,7 +49,9 @@ def horizon_errors(forecasts, starts, actual_series):
     n_starts, steps = forecasts.shape
     idx = np.asarray(starts)[:, None] + np.arange(steps)[None, :]
     valid = idx < len(actual_series)
-    truth = np.where(valid, np.asarray(actual_series)[np.minimum(idx, len(actual_series) - 1)], 0.0)
+    actual_series = np.asarray(actual_series)
+    truth = np.where(
+        valid, actual_series[np.minimum(idx, len(actual_series) - 1)], 0.0)
     err = np.where(valid, forecasts - truth, 0.0)
     count = valid.sum(0)
     safe = np.maximum(count, 1)

@@ -1,4 +1,4 @@
-"""Evaluate a run directory: one-step and regressive forecasts, plots, metrics."""
+"""Evaluate a run: one-step and regressive forecasts, plots, metrics."""
 
 import json
 import os
@@ -11,34 +11,9 @@ from kzoo.data import DataError
 from kzoo.eval import forecast
 from kzoo.eval import metrics as error_metrics
 from kzoo.eval import plots
+from kzoo.eval.run_dir import load_run
 
 MAX_HORIZON_STARTS = 32
-
-
-def load_run(run_dir):
-    """`(config, model)` of a run directory; `DataError` if unusable."""
-    model_path = os.path.join(run_dir, "model.keras")
-    config_path = os.path.join(run_dir, "config.json")
-    if not os.path.isdir(run_dir):
-        raise DataError(f"no such run directory: {run_dir}")
-    if not os.path.isfile(model_path):
-        raise DataError(f"no model.keras in {run_dir}: not a finished run")
-    if not os.path.isfile(config_path):
-        raise DataError(f"no config.json in {run_dir}: not a finished run")
-    try:
-        with open(config_path) as f:
-            config = json.load(f)
-    except (OSError, json.JSONDecodeError) as error:
-        raise DataError(f"cannot read {config_path}: {error}") from None
-    import kzoo.layers  # noqa: F401  (registers the custom layers)
-    import kzoo.models  # noqa: F401
-
-    try:
-        model = keras.models.load_model(model_path, compile=False)
-    except Exception as error:  # a corrupt or foreign file
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise DataError(f"cannot load {model_path}: {first[:200]}") from None
-    return config, model
 
 
 def load_series(config, spec=None):

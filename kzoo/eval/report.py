@@ -6,6 +6,9 @@ import math
 import os
 
 from kzoo.data import DataError
+from kzoo.eval.run_dir import CONFIG_FILE
+from kzoo.eval.run_dir import METRICS_FILE
+from kzoo.eval.run_dir import PARTIAL_PREFIX
 
 COLUMNS = ("Predict/mse_regressive", "Predict/mse_batch", "Final/train_loss",
            "Final/val_loss")
@@ -22,12 +25,12 @@ def collect_runs(root, dataset=None):
         raise DataError(f"no such directory: {root}")
     rows = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".partial-"))
-        if "metrics.json" not in files or "config.json" not in files:
+        dirs[:] = sorted(d for d in dirs if not d.startswith(PARTIAL_PREFIX))
+        if METRICS_FILE not in files or CONFIG_FILE not in files:
             continue
-        with open(os.path.join(folder, "config.json")) as f:
+        with open(os.path.join(folder, CONFIG_FILE), encoding="utf-8") as f:
             config = json.load(f)
-        with open(os.path.join(folder, "metrics.json")) as f:
+        with open(os.path.join(folder, METRICS_FILE), encoding="utf-8") as f:
             metrics = json.load(f)
         row = {
             "run_dir": folder,
@@ -54,14 +57,6 @@ def _flat(hparams):
             for k, v in hparams.items()}
 
 
-def markdown_table(header, rows):
-    """A markdown table: a header row, a rule, one line per row of cells."""
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |"
-              for row in rows]
-    return "\n".join(lines)
-
-
 def _value(row, metric):
     value = row.get(metric)
     return math.inf if value is None or value != value else value
@@ -69,7 +64,8 @@ def _value(row, metric):
 
 def sort_runs(rows, metric):
     if metric not in METRICS:
-        raise DataError(f"unknown metric {metric!r}; valid: {', '.join(METRICS)}")
+        raise DataError(
+            f"unknown metric {metric!r}; valid: {', '.join(METRICS)}")
     return sorted(rows, key=lambda r: (_value(r, metric), r["name"]))
 
 
@@ -107,7 +103,8 @@ def average_ranks(rows, metric, k):
     their count; best (lowest mean) first. Runs of models without one of
     the hyperparameters do not count for it.
     """
-    ranked = [r for r in sort_runs(rows, metric) if _value(r, metric) < math.inf]
+    ranked = [r for r in sort_runs(rows, metric)
+              if _value(r, metric) < math.inf]
     keys = varying_keys(ranked)
     groups = {}
     for rank, row in enumerate(ranked, start=1):

@@ -1,8 +1,7 @@
 """kzoo training: plan, fit and record runs."""
 
-from kzoo.training.runs import Plan
-from kzoo.training.runs import append_results
-from kzoo.training.runs import execute
-from kzoo.training.runs import plan_run
-from kzoo.training.runs import results_table
-from kzoo.training.runs import run_name
+from kzoo.training.plan import Plan
+from kzoo.training.plan import build_model
+from kzoo.training.plan import plan_run
+from kzoo.training.plan import run_name
+from kzoo.training.runner import execute

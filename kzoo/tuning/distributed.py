@@ -98,8 +98,9 @@ def _drop_silent_workers(oracle, last_seen, worker_timeout):
 
 def serve(oracle, worker_timeout=300.0, poll=1.0, log=print):
     """Run the chief oracle until the search ends; returns dropped workers."""
-    import grpc
     from concurrent import futures
+
+    import grpc
 
     host, port = oracle_address()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))

@@ -46,7 +46,8 @@ class KzooHyperModel(keras_tuner.HyperModel):
         self.verbose = verbose
 
     def values(self, hp):
-        drawn = {key: hp.Choice(key, values) for key, values in self.space.items()}
+        drawn = {key: hp.Choice(key, values)
+                 for key, values in self.space.items()}
         return fit_heads({**drawn, "epochs": self.epochs})
 
     def _plan(self, hp):
@@ -56,7 +57,7 @@ class KzooHyperModel(keras_tuner.HyperModel):
     def build(self, hp):
         plan = self._plan(hp)
         keras.utils.set_random_seed(self.seed)
-        return training.runs.build_model(plan)
+        return training.build_model(plan)
 
     def fit(self, hp, model, *args, callbacks=None, **kwargs):
         plan = self._plan(hp)

@@ -1,6 +1,7 @@
 """The search space of the reference's sweeps."""
 
 from kzoo import models
+from kzoo.models.hparams import HYPERPARAMETERS
 
 SPACE = {
     "lr": [3e-3, 1e-3, 5e-4, 3e-4, 1e-4],
@@ -8,26 +9,22 @@ SPACE = {
     "vocab_size": [32, 64, 128, 256, 512],
     "d_model": [8, 16, 32, 64],
     "n_head": [1, 2, 4, 8, 16],
-    "pe": ["none", "randn", "sin", "rope"],
-    "order": ["inc", "dec"],
-    "codebook": ["soft", "hard"],
+    # Every encoding but the learned one (the reference's sweep).
+    "pe": [pe for pe in HYPERPARAMETERS["pe"].choices if pe != "learned"],
+    "order": list(HYPERPARAMETERS["order"].choices),
+    "read": list(HYPERPARAMETERS["read"].choices),
 }
-
-# Method-1 models have one head by construction; only the product and
-# hierarchy families search it.
-_FIXED_HEADS = ("vqmlp", "vqlnmlp", "vqlnpemlp", "cachevq")
 
 
 def family_space(model, overrides=None):
     """The hyperparameters `model` uses, each with its list of values.
 
     `overrides` replaces the values of some keys; an empty list, a key the
-    model does not use or a value the model refuses raises `ValueError`.
+    model does not use or a value the model refuses raises `ValueError`
+    (the model is built with each value: its layers check them).
     """
     defaults = models.spec(model).defaults
     space = {k: list(v) for k, v in SPACE.items() if k in defaults}
-    if model in _FIXED_HEADS:
-        space.pop("n_head", None)
     for key, values in (overrides or {}).items():
         if key not in defaults:
             raise ValueError(
@@ -38,7 +35,7 @@ def family_space(model, overrides=None):
         if not values:
             raise ValueError(f"the range of {key} is empty")
         for value in values:
-            models.spec(model).hparams(**{key: value})  # validates the value
+            models.build(model, **fit_heads({key: value}))
         space[key] = values
     return space
 

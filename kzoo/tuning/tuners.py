@@ -2,6 +2,7 @@
 
 import keras_tuner
 
+from kzoo.layers.checks import check_int
 from kzoo.tuning import distributed
 from kzoo.tuning.hypermodel import OBJECTIVE
 
@@ -51,15 +52,15 @@ def make_tuner(kind, hypermodel, max_trials, directory, project_name,
     """
     if kind not in TUNERS:
         raise ValueError(f"unknown tuner {kind!r}; valid: {', '.join(TUNERS)}")
-    if isinstance(max_trials, bool) or not isinstance(max_trials, int) or max_trials < 1:
-        raise ValueError(f"max_trials must be an integer >= 1, got {max_trials!r}")
+    check_int("max_trials", max_trials)
     objective = keras_tuner.Objective(OBJECTIVE, direction="min")
     common = dict(objective=objective, seed=seed, directory=directory,
                   project_name=project_name, overwrite=False)
     if kind == "random":
         tuner = RandomSearch(hypermodel, max_trials=max_trials, **common)
     elif kind == "bayesian":
-        tuner = BayesianOptimization(hypermodel, max_trials=max_trials, **common)
+        tuner = BayesianOptimization(hypermodel, max_trials=max_trials,
+                                     **common)
     else:
         tuner = Hyperband(hypermodel, max_epochs=max(epochs, 2), **common)
     tuner.worker_timeout = worker_timeout

@@ -4,10 +4,12 @@ import json
 import os
 
 import keras
+import pytest
 
 from helpers import load_recipe
 
 
+@pytest.mark.slow
 def test_quick_bench_writes_every_table(tmp_path, capsys):
     recipe = load_recipe("bench")
     out = tmp_path / "bench"

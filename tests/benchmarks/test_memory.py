@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
+from kzoo.benchmarks import memory
+
 from helpers import load_recipe
-from kzoo.eval import memory
 
 
 def test_recall_series_depends_on_the_lag():
@@ -21,6 +22,7 @@ def test_longest_recall():
     assert memory.longest_recall(rows) == {"a": 8, "b": 0}
 
 
+@pytest.mark.slow
 def test_memory_recipe_tables(tmp_path, capsys):
     recipe = load_recipe("memory")
     out = tmp_path / "m"

@@ -7,13 +7,14 @@ import keras
 import numpy as np
 import pytest
 
+from kzoo import data
+from kzoo import eval as kzoo_eval
+from kzoo import training
+
 from helpers import BACKENDS
 from helpers import ROOT
 from helpers import smooth_series
 from helpers import write_csv
-from kzoo import data
-from kzoo import eval as kzoo_eval
-from kzoo import training
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,8 @@ def test_lengths_and_alignment(run, name):
     batch = kzoo_eval.one_step(model, z, ts, target)
     assert batch.shape == (len(z) - ts,)
     # Entry i forecasts z[ts + i] from the window z[i : i + ts].
-    direct = model.predict(z[None, 40:40 + ts, None].astype("float32"), verbose=0)
+    direct = model.predict(z[None, 40:40 + ts, None].astype("float32"),
+                           verbose=0)
     direct = direct[0, -1, 0] if target == "aligned" else direct[0, 0]
     assert batch[40] == pytest.approx(direct, abs=1e-5)
     rolled = kzoo_eval.rollout(model, z, [ts, 60], 30, ts, target)
@@ -101,6 +103,7 @@ def test_other_series_uses_its_own_statistics(run, tmp_path):
 OTHER = [b for b in BACKENDS if b != keras.backend.backend()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("other", OTHER)
 def test_trained_on_one_backend_predicts_on_another(run, other):
     _, _, runs = run

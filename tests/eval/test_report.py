@@ -13,7 +13,8 @@ def _fake_run(root, name, values, val_loss, regressive=None):
               "dataset_name": "y_w"}
     json.dump(config, open(os.path.join(d, "config.json"), "w"))
     json.dump({"train_loss": val_loss / 2, "val_loss": val_loss,
-               "val_mse_next": val_loss}, open(os.path.join(d, "metrics.json"), "w"))
+               "val_mse_next": val_loss},
+              open(os.path.join(d, "metrics.json"), "w"))
     if regressive is not None:
         json.dump({"batch": {"mse": regressive / 10},
                    "regressive": {"mse": regressive}},
@@ -23,13 +24,14 @@ def _fake_run(root, name, values, val_loss, regressive=None):
 @pytest.fixture
 def runs(tmp_path):
     grid = [  # (vocab, lr) -> val_loss; ranks by val_loss 1..4
-        ({"model": "vqlnmlp", "vocab_size": 32, "lr": 0.01, "epochs": 50}, 0.4),
-        ({"model": "vqlnmlp", "vocab_size": 64, "lr": 0.01, "epochs": 50}, 0.1),
-        ({"model": "vqlnmlp", "vocab_size": 32, "lr": 0.001, "epochs": 50}, 0.3),
-        ({"model": "vqlnmlp", "vocab_size": 64, "lr": 0.001, "epochs": 50}, 0.2),
+        ((32, 0.01), 0.4), ((64, 0.01), 0.1), ((32, 0.001), 0.3),
+        ((64, 0.001), 0.2),
     ]
-    for i, (values, loss) in enumerate(grid):
-        _fake_run(str(tmp_path), f"run{i}", dict(values), loss, regressive=loss * 3)
+    for i, ((vocab, lr), loss) in enumerate(grid):
+        values = {"model": "vqlnmlp", "vocab_size": vocab, "lr": lr,
+                  "epochs": 50}
+        _fake_run(str(tmp_path), f"run{i}", values, loss,
+                  regressive=loss * 3)
     os.makedirs(tmp_path / "run9" / ".partial-abc")
     return str(tmp_path)
 
@@ -38,9 +40,11 @@ def test_table_sorted_by_metric(runs):
     rows = report.sort_runs(report.collect_runs(runs), "Final/val_loss")
     assert [r["name"] for r in rows] == ["run1", "run3", "run2", "run0"]
     table = report.runs_table(rows, top=2).splitlines()
-    assert table[0] == ("| Model | Predict/mse_regressive | Predict/mse_batch | "
-                        "Final/train_loss | Final/val_loss |")
-    assert len(table) == 4 and table[2].startswith("| run1 | 0.3 | 0.03 | 0.05 | 0.1 |")
+    assert table[0] == ("| Model | Predict/mse_regressive | "
+                        "Predict/mse_batch | Final/train_loss | "
+                        "Final/val_loss |")
+    assert len(table) == 4
+    assert table[2].startswith("| run1 | 0.3 | 0.03 | 0.05 | 0.1 |")
 
 
 def test_average_ranks_by_hand(runs):

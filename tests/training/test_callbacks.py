@@ -1,7 +1,6 @@
 """kzoo's BackupAndRestore saves at most every `interval_s` seconds."""
 
 import keras
-import numpy as np
 import pytest
 
 from kzoo.training.callbacks import BackupAndRestore

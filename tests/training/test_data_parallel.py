@@ -1,4 +1,4 @@
-"""Data-parallel training on two faked CPU devices equals a single-device fit."""
+"""Data-parallel training on two faked CPU devices equals a one-device fit."""
 
 import json
 import os
@@ -46,6 +46,7 @@ print("RESULT" + json.dumps(curves))
 """
 
 
+@pytest.mark.slow
 def test_two_devices_same_loss_curve(tmp_path):
     # The active backend, or JAX under the torch environment (Keras 3 has
     # no data parallelism on torch: test_torch_refuses_data_parallel).
@@ -59,7 +60,8 @@ def test_two_devices_same_loss_curve(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], env=env,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
-    line = [l for l in result.stdout.splitlines() if l.startswith("RESULT")][0]
+    line = [line for line in result.stdout.splitlines()
+            if line.startswith("RESULT")][0]
     curves = json.loads(line[len("RESULT"):])
     assert curves["True"]["devices"] == 2 and curves["False"]["devices"] is None
     for key in ("loss", "val_loss"):
@@ -68,6 +70,7 @@ def test_two_devices_same_loss_curve(tmp_path):
         assert parallel == pytest.approx(single, rel=1e-5, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_torch_refuses_data_parallel(tmp_path):
     csv = write_csv(tmp_path / "s.csv", smooth_series(100))
     env = dict(os.environ, KERAS_BACKEND="torch")

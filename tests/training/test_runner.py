@@ -6,29 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import smooth_series
-from helpers import write_csv
 from kzoo import data
 from kzoo import training
-from kzoo.training import runs
+from kzoo.eval import tables
+from kzoo.training import runner
+
+from helpers import smooth_series
+from helpers import write_csv
 
 
 @pytest.fixture
 def series(tmp_path):
-    return data.load("csv:" + write_csv(tmp_path / "y+w.csv", smooth_series(160)))
-
-
-def test_run_names_follow_the_reference(series):
-    from kzoo import models
-
-    hp = models.spec("vqlnpemlp").hparams(time_steps=96, lr=7e-3)
-    assert training.run_name("vqlnpemlp", hp, "y_w") == (
-        "vqlnpemlp_vs512_dm32_y_w_ts96_lr0.007")
-    hp = models.spec("lstm").hparams()
-    assert training.run_name("lstm", hp, "y_w") == "lstm_y_w_ts112_lr0.0005"
-    hp = models.spec("mhcachevq").hparams(order="dec", sizes=(64, 8), pe="rope")
-    assert training.run_name("mhcachevq", hp, "laser", "chrono") == (
-        "mhcachevq_sz64-8_dec_dm32_nh2_perope_laser_ts96_lr0.007_chrono")
+    path = write_csv(tmp_path / "y+w.csv", smooth_series(160))
+    return data.load("csv:" + path)
 
 
 def test_execute_writes_a_complete_run(tmp_path, series):
@@ -53,7 +43,8 @@ def test_execute_writes_a_complete_run(tmp_path, series):
     assert saved["backend"] == keras.backend.backend()
     config = json.load(open(os.path.join(run_dir, "config.json")))
     assert config["hparams"]["time_steps"] == 16 and config["seed"] == 0
-    assert config["normalization"]["std"] == pytest.approx(np.std(series.values))
+    std = config["normalization"]["std"]
+    assert std == pytest.approx(np.std(series.values))
     assert "keras" in config["versions"]
     history = pd.read_csv(os.path.join(run_dir, "history.csv"))
     assert list(history["epoch"]) == [0, 1]
@@ -72,6 +63,7 @@ def test_val_mse_next_is_the_next_value_error(tmp_path, series):
     assert metrics["params"] == 0 and metrics["epochs"] == 0
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics(tmp_path, series):
     results = []
     for i in range(2):
@@ -98,10 +90,11 @@ class _StopAfter(keras.callbacks.Callback):
             raise _Interrupt()
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes(tmp_path, series, monkeypatch):
     plan = training.plan_run("vqlnmlp", {"time_steps": 16, "epochs": 3},
                              series, out=str(tmp_path))
-    monkeypatch.setattr(runs, "tensorboard", lambda d: _StopAfter(1))
+    monkeypatch.setattr(runner, "tensorboard", lambda d: _StopAfter(1))
     with pytest.raises(_Interrupt):
         training.execute(plan, series, verbose=0, backup_interval_s=0)
     assert os.path.isdir(os.path.join(plan.staging_dir, "backup"))
@@ -111,7 +104,7 @@ def test_interrupted_run_resumes(tmp_path, series, monkeypatch):
         def on_epoch_begin(self, epoch, logs=None):
             seen.append(epoch)
 
-    monkeypatch.setattr(runs, "tensorboard", lambda d: Record())
+    monkeypatch.setattr(runner, "tensorboard", lambda d: Record())
     metrics = training.execute(plan, series, verbose=0, backup_interval_s=0)
     assert seen == [2]  # epochs 0 and 1 were restored, not re-run
     assert not os.path.exists(plan.staging_dir)
@@ -123,11 +116,11 @@ def test_results_table_and_file(tmp_path, series):
     out = str(tmp_path)
     plan = training.plan_run("persistence", {"time_steps": 16}, series, out=out)
     rows = [training.execute(plan, series, verbose=0)]
-    table = training.results_table(rows, out)
+    table = tables.results_table(rows, out)
     assert table.splitlines()[0] == (
         "| File | Loss | val_mse_next | params | backend | wall_s |")
-    training.append_results(rows, out)
-    training.append_results(rows, out)
+    tables.append_results(rows, out)
+    tables.append_results(rows, out)
     lines = open(os.path.join(out, "results.md")).read().splitlines()
     assert len(lines) == 4 and lines[2].startswith("| persistence_y_w_ts16")
 
@@ -137,12 +130,13 @@ def test_backups_are_throttled(tmp_path, series, monkeypatch):
     # interrupted (the run starts again from scratch, losing < 30 s).
     plan = training.plan_run("vqlnmlp", {"time_steps": 16, "epochs": 3},
                              series, out=str(tmp_path))
-    monkeypatch.setattr(runs, "tensorboard", lambda d: _StopAfter(1))
+    monkeypatch.setattr(runner, "tensorboard", lambda d: _StopAfter(1))
     with pytest.raises(_Interrupt):
         training.execute(plan, series, verbose=0)
     assert not os.path.exists(os.path.join(plan.staging_dir, "backup"))
 
 
+@pytest.mark.slow
 def test_single_validation_batch_gives_the_same_val_loss(tmp_path, series):
     plan = training.plan_run(
         "vqlnmlp", {"time_steps": 16, "epochs": 2, "batch_size": 8}, series,
@@ -151,7 +145,7 @@ def test_single_validation_batch_gives_the_same_val_loss(tmp_path, series):
     model = keras.saving.load_model(
         os.path.join(metrics["run_dir"], "model.keras"), compile=False)
     model.compile(loss="mse")
-    _, _, (x_val, y_val), _ = runs.dataset_arrays(plan, series)
+    x_val, y_val = data.prepare(series, 16, "aligned").validation
     assert len(x_val) > plan.hparams["batch_size"]
     per_batch = model.evaluate(x_val, y_val, verbose=0, return_dict=True,
                                batch_size=plan.hparams["batch_size"])["loss"]

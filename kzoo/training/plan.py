@@ -1,0 +1,136 @@
+"""Planning a run: its hyperparameters, name and staging directory.
+
+A run is planned first (`plan_run`: hyperparameters validated, the model
+built once to let its layers check every value, nothing written), then
+executed (`kzoo.training.execute`).
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+
+import keras
+
+from kzoo import models
+from kzoo.data import DataError
+from kzoo.data import check_length
+from kzoo.data import split_indices
+from kzoo.eval.run_dir import PARTIAL_PREFIX
+from kzoo.layers.checks import check_int
+
+
+@dataclasses.dataclass
+class Plan:
+    """A validated run that has not started."""
+
+    model: str
+    hparams: dict
+    dataset: str
+    dataset_name: str
+    split: str
+    seed: int
+    out: str
+    name: str
+    target: str
+
+    def config(self):
+        return {
+            "model": self.model,
+            "hparams": _jsonable(self.hparams),
+            "dataset": self.dataset,
+            "dataset_name": self.dataset_name,
+            "split": self.split,
+            "seed": self.seed,
+            "target": self.target,
+            "backend": keras.backend.backend(),
+        }
+
+    def key(self):
+        text = json.dumps(self.config(), sort_keys=True)
+        return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+    @property
+    def staging_dir(self):
+        return os.path.join(self.out, self.name, PARTIAL_PREFIX + self.key())
+
+
+def _jsonable(values):
+    return {k: list(v) if isinstance(v, tuple) else v
+            for k, v in values.items()}
+
+
+# Hyperparameters named in a run name when they differ from the model's
+# defaults: key -> tag.
+_TAGS = (("units", "u"), ("layers", "l"), ("patch", "p"), ("n_mix", "mix"))
+
+
+def run_name(model, hparams, dataset_name, split="random"):
+    """The reference's run naming, e.g. `vqlnpemlp_vs512_dm32_y_w_ts96_lr0.007`.
+
+    Hyperparameters that define the model appear when the model has them;
+    those that differ from the model's defaults are added (`nh`, `pe`,
+    `hard`, `train`, `bs`, `chrono`).
+    """
+    defaults = models.spec(model).defaults
+    parts = [model]
+    hp = hparams
+    if "sizes" in hp:
+        parts.append("sz" + "-".join(str(s) for s in hp["sizes"]))
+        parts.append(hp["order"])
+    elif "vocab_size" in hp:
+        parts.append(f"vs{hp['vocab_size']}")
+    if "d_model" in hp:
+        parts.append(f"dm{hp['d_model']}")
+    if hp.get("n_head", 1) > 1:
+        parts.append(f"nh{hp['n_head']}")
+    for key, tag in _TAGS:
+        if key in hp and hp[key] != defaults[key]:
+            parts.append(f"{tag}{hp[key]}")
+    if "pe" in hp and hp["pe"] != defaults["pe"]:
+        parts.append(f"pe{hp['pe']}")
+    if hp.get("residual") != defaults.get("residual"):
+        parts.append("res" if hp.get("residual") else "nores")
+    if hp.get("read") == "hard":
+        parts.append("hard")
+    if hp.get("train_codebook"):
+        parts.append("train")
+    parts += [dataset_name, f"ts{hp['time_steps']}", f"lr{float(hp['lr'])!r}"]
+    if hp["batch_size"] != defaults["batch_size"]:
+        parts.append(f"bs{hp['batch_size']}")
+    if split != "random":
+        parts.append(split)
+    return "_".join(parts)
+
+
+def plan_run(model, overrides, series, split="random", seed=0, out="runs"):
+    """Validate a run without side effects; `ValueError` names the problem."""
+    model_spec = models.spec(model)
+    hparams = model_spec.hparams(**overrides)
+    check_length(len(series.values), hparams["time_steps"])
+    count = len(series.values) - hparams["time_steps"]
+    train, val = split_indices(count, hparams["time_steps"], split)
+    if len(train) < 1 or len(val) < 1:
+        raise DataError(
+            f"the series has {len(series.values)} values: too short for a "
+            f"{split} split with time_steps={hparams['time_steps']}"
+        )
+    check_int("seed", seed, minimum=0)
+    plan = Plan(
+        model=model,
+        hparams=hparams,
+        dataset=series.spec,
+        dataset_name=series.name,
+        split=split,
+        seed=seed,
+        out=out,
+        name=run_name(model, hparams, series.name, split),
+        target=model_spec.target,
+    )
+    build_model(plan)  # The layers check every value that builds the model.
+    return plan
+
+
+def build_model(plan):
+    """The (uncompiled) model of a plan."""
+    return models.build(plan.model, **plan.hparams)
