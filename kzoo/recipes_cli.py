@@ -1,12 +1,64 @@
-"""Helpers shared by the command-line recipes."""
+"""What the command-line recipes share: common flags, errors, exit codes."""
 
+import argparse
 import os
 import sys
 
 
-def quiet_backend_logs():
-    """Silence TensorFlow's C++ start-up chatter (before it is imported)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def common_parser(out=None, seed=True):
+    """Parent parser of the flags the recipes share.
+
+    Args:
+        out: default of `--out` (no `--out` flag when `None`).
+        seed: whether the recipe takes `--seed`.
+
+    Every recipe gets `--quiet` / `--verbose` (mutually exclusive), read
+    with `verbosity(args)`.
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    if out is not None:
+        parser.add_argument("--out", default=out, help="output directory")
+    if seed:
+        parser.add_argument("--seed", type=int, default=0,
+                            help="seed of weights and shuffling")
+    loud = parser.add_mutually_exclusive_group()
+    loud.add_argument("--quiet", action="store_true",
+                      help="no progress bars, only the results")
+    loud.add_argument("--verbose", action="store_true",
+                      help="more progress output (every fit's progress bar)")
+    return parser
+
+
+def verbosity(args):
+    """0 with `--quiet`, 2 with `--verbose`, 1 otherwise."""
+    return 0 if args.quiet else 2 if args.verbose else 1
+
+
+class UsageError(ValueError):
+    """A command line that argparse refused."""
+
+
+class RecipeParser(argparse.ArgumentParser):
+    """`ArgumentParser` whose errors are one line (`error: ...`), exit 2.
+
+    argparse prints the usage and then the error; the recipes print only
+    the error, like every other bad input (`run` turns it into exit 2).
+    """
+
+    def error(self, message):
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def parser(prog, description, parents=()):
+    """A `RecipeParser` with the recipes' formatter and parents.
+
+    `prog`: the recipe's file, named in usage and errors.
+    """
+    return RecipeParser(
+        prog=os.path.basename(prog), description=description,
+        parents=list(parents),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
 
 
 def fail(error, code=2):

@@ -8,7 +8,6 @@ one markdown table per figure (throughput.md, reference.md, scaling.md,
 rollout.md, and all of them in bench.md) and scaling.png to --out.
 """
 
-import argparse
 import importlib.util
 import json
 import os
@@ -18,6 +17,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
 
 BACKENDS = ("jax", "torch", "tensorflow")
@@ -27,23 +27,26 @@ THROUGHPUT_MODELS = ["lstm", "vqlnmlp", "vqlnpemlp", "mhvqlnmlp", "cachevq",
 
 
 def parser():
-    p = argparse.ArgumentParser(
-        description=(
+    from kzoo.recipes_cli import parser as make_parser
+
+    p = make_parser(
+        __file__,
+        (
             "Measure kzoo: (1) training throughput of each model on each "
             "backend, with and without jit_compile; (2) the reference "
             "configurations end to end (50 epochs) beside the reference "
             "PyTorch figures and the reference loop in plain PyTorch timed "
             "on this machine (with the torch backend); (3) flat against "
-            "product codebooks for effective vocabularies 2^10 to 2^20 (d 64, batch 64, T 96); "
+            "product codebooks for effective vocabularies 2^10 to 2^20 "
+            "(d 64, batch 64, T 96); "
             "(4) regressive rollout speed. Nothing is asserted: figures are "
             "reported."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        [common_parser(out="bench", seed=False)],
     )
-    p.add_argument("--out", default="bench", help="output directory")
-    p.add_argument("--dataset", default=None, metavar="SPEC",
+    p.add_argument("--dataset", default="y_w", metavar="SPEC",
                    help="series for throughput and the reference runs "
-                   "(default: ../shared/data/y+w.csv if present, else laser)")
+                   "(default: the built-in reference series)")
     p.add_argument("--backends", default=None,
                    help="comma-separated (default: every installed backend)")
     p.add_argument("--sections", default=",".join(SECTIONS),
@@ -56,14 +59,9 @@ def parser():
     return p
 
 
-def default_dataset():
-    shared = os.path.join(ROOT, "..", "shared", "data", "y+w.csv")
-    return f"csv:{os.path.abspath(shared)}" if os.path.isfile(shared) else "laser"
-
-
 def worker_config(args, out):
     config = {
-        "dataset": args.dataset or default_dataset(),
+        "dataset": args.dataset,
         "sections": args.sections.split(","),
         "models": THROUGHPUT_MODELS,
         "jit": ["auto", False],
@@ -78,7 +76,6 @@ def worker_config(args, out):
     }
     if args.quick:
         config.update(
-            dataset=args.dataset or "mackey_glass",
             models=["vqlnmlp"], jit=["auto"], throughput_epochs=1,
             reference_models=["vqlnmlp"], reference_epochs=1,
             exponents=[10], scaling_repeats=1, rollout_steps=20,
@@ -94,7 +91,8 @@ def run_backend(backend, config):
         [sys.executable, "-m", "kzoo.benchmarks.worker", json.dumps(config)],
         env=env, capture_output=True, text=True, cwd=ROOT,
     )
-    lines = [l for l in done.stdout.splitlines() if l.startswith("RESULT ")]
+    lines = [line for line in done.stdout.splitlines()
+             if line.startswith("RESULT ")]
     if done.returncode or not lines:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"{backend} benchmark failed: {tail}")
@@ -106,7 +104,7 @@ def _f(value, digits=3):
 
 
 def tables(results):
-    from kzoo.eval.report import markdown_table as _table
+    from kzoo.eval.tables import markdown_table as _table
 
     out = {}
     rows = [(r["backend"], t["model"], t["jit_compile"], t["windows"],

@@ -1,28 +1,30 @@
 """How much context does each model use? Three memory benchmarks.
 
     KERAS_BACKEND=jax python recipes/memory.py --out runs/memory
-    python recipes/memory.py --model lstm --model vqmixer --lags 8,16,32 --epochs 10
+    python recipes/memory.py --model lstm --model vqmixer --lags 8,16,32 \\
+        --epochs 10
 """
 
-import argparse
 import os
 import sys
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
-from kzoo.recipes_cli import quiet_backend_logs  # noqa: E402
-
-quiet_backend_logs()
 
 DEFAULT_MODELS = ["lstm", "vqlnmlp", "mhvqlnmlp", "cachevq", "vqmixer"]
 SECTIONS = ("recall", "laser", "reference")
 
 
 def parser():
-    p = argparse.ArgumentParser(
-        description=(
+    from kzoo.recipes_cli import parser as make_parser
+
+    p = make_parser(
+        __file__,
+        (
             "(1) synthetic recall: x[t] = 0.97 x[t-K] + noise; the largest K "
             "whose one-step error stays under 10%% of the signal variance; "
             "(2) Santa Fe laser, 1991 protocol: train on points 1-1000, "
@@ -30,7 +32,7 @@ def parser():
             "reference series: val_mse_next and regressive MSE. Writes "
             "OUT/memory.md."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        [common_parser(out="runs/memory", seed=False)],
     )
     p.add_argument("--model", action="append", metavar="NAME",
                    help=f"repeatable (default: {' '.join(DEFAULT_MODELS)})")
@@ -38,18 +40,17 @@ def parser():
                    help="recall lags K")
     p.add_argument("--epochs", type=int, default=20,
                    help="epochs of every fit (the reference section uses 50)")
-    p.add_argument("--reference", default=None, metavar="SPEC",
-                   help="series of section 3 (default: ../shared/data/y+w.csv "
-                   "if present, else mackey_glass)")
+    p.add_argument("--reference", default="y_w", metavar="SPEC",
+                   help="series of section 3 (default: the built-in reference "
+                   "series)")
     p.add_argument("--sections", default=",".join(SECTIONS))
-    p.add_argument("--out", default="runs/memory")
     return p
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    from kzoo.eval import memory
-    from kzoo.eval.report import markdown_table as _table
+    from kzoo.benchmarks import memory
+    from kzoo.eval.tables import markdown_table as _table
 
     names = args.model or DEFAULT_MODELS
     memory.check_models(names)
@@ -61,14 +62,11 @@ def main(argv=None):
     try:
         lags = [int(k) for k in args.lags.split(",")]
     except ValueError:
-        raise ValueError(f"--lags must be integers, got {args.lags!r}") from None
+        raise ValueError(
+            f"--lags must be integers, got {args.lags!r}") from None
     if args.epochs < 1 or any(k < 1 for k in lags):
         raise ValueError("--epochs and every lag must be >= 1")
     reference = args.reference
-    if reference is None:
-        shared = os.path.join(ROOT, "..", "shared", "data", "y+w.csv")
-        reference = (f"csv:{os.path.abspath(shared)}" if os.path.isfile(shared)
-                     else "mackey_glass")
     parts = []
     if "recall" in sections:
         rows = memory.recall(names, lags, args.epochs,

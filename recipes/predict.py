@@ -4,33 +4,37 @@
     KERAS_BACKEND=torch python recipes/predict.py RUN_DIR --dataset csv:w+y.csv
 """
 
-import argparse
 import os
 import sys
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
-from kzoo.recipes_cli import quiet_backend_logs  # noqa: E402
-
-quiet_backend_logs()
+from kzoo.recipes_cli import verbosity  # noqa: E402
 
 
 def parser():
-    p = argparse.ArgumentParser(
-        description=(
+    from kzoo.recipes_cli import parser as make_parser
+
+    p = make_parser(
+        __file__,
+        (
             "Load RUN_DIR/model.keras under the active backend (a run trained "
             "with one backend predicts under any other) and forecast a series: "
             "one-step (every window predicts its next value) and regressive "
             "(each forecast is fed back as the newest input, to the end of the "
-            "series). Writes predict_batch_<ds>.png, predict_regressive_<ds>.png, "
+            "series). Writes predict_batch_<ds>.png, "
+            "predict_regressive_<ds>.png, "
             "metrics_<ds>.json (MSE, MAE, NMSE in original units) and "
             "regressive_horizon_<ds>.csv (error by horizon over many start "
             "points) into RUN_DIR."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        [common_parser(seed=False)],
     )
-    p.add_argument("run_dir", metavar="RUN_DIR", help="a finished run directory")
+    p.add_argument("run_dir", metavar="RUN_DIR",
+                   help="a finished run directory")
     p.add_argument(
         "--dataset", metavar="SPEC",
         help="series to forecast (default: the run's own). Another series, "
@@ -43,7 +47,6 @@ def parser():
         help="start the regressive rollout at the last R fraction of the "
         "series (default: right after the first window)",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
@@ -52,7 +55,7 @@ def main(argv=None):
     from kzoo.eval import evaluate_run
 
     result = evaluate_run(args.run_dir, args.dataset, args.predict_rate,
-                          verbose=0 if args.quiet else 1)
+                          verbose=min(verbosity(args), 1))
     ds, units = result["dataset_name"], result["units"]
     print(f"\n{result['run']} on {ds} ({result['backend']}), units: {units}")
     print("| Forecast | MSE | MAE | NMSE | points |")

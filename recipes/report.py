@@ -3,27 +3,30 @@
     python recipes/report.py runs/ --metric Predict/mse_regressive --top 20
 """
 
-import argparse
 import os
 import sys
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
 
 
 def parser():
     from kzoo.eval.report import METRICS
+    from kzoo.recipes_cli import parser as make_parser
 
-    p = argparse.ArgumentParser(
-        description=(
+    p = make_parser(
+        __file__,
+        (
             "A markdown table of the runs under RUNS_DIR sorted by a metric, "
             "then the reference's sweep analysis: the average rank of each "
             "hyperparameter value, each pair and each triple of values "
             "(k = 1, 2, 3), with counts, best first. Predict/* columns come "
-            "from recipes/predict.py."
+            "from recipes/predict.py. With --quiet, only the sorted table."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        [common_parser(seed=False)],
     )
     p.add_argument("runs_dir", metavar="RUNS_DIR")
     p.add_argument("--metric", choices=METRICS, default=None,
@@ -48,12 +51,13 @@ def main(argv=None):
         raise ValueError(f"no finished runs under {args.runs_dir}")
     metric = args.metric
     if metric is None:
-        complete = all(r.get("Predict/mse_regressive") is not None for r in rows)
+        complete = all(r.get("Predict/mse_regressive") is not None
+                       for r in rows)
         metric = "Predict/mse_regressive" if complete else "Final/val_mse_next"
     rows = report.sort_runs(rows, metric)
     print(f"## {len(rows)} runs sorted by {metric}\n")
     print(report.runs_table(rows, args.top))
-    for k in (1, 2, 3):
+    for k in () if args.quiet else (1, 2, 3):
         ranks = report.average_ranks(rows, metric, k)
         if ranks:
             print(f"\n## Average rank, k = {k}\n")

@@ -5,20 +5,21 @@
 
 Distributed (KerasTuner's own variables; the same command everywhere):
 
-    KERASTUNER_TUNER_ID=chief   KERASTUNER_ORACLE_IP=10.0.0.1 KERASTUNER_ORACLE_PORT=8000 python recipes/tune.py ...
-    KERASTUNER_TUNER_ID=tuner0  KERASTUNER_ORACLE_IP=10.0.0.1 KERASTUNER_ORACLE_PORT=8000 python recipes/tune.py ...
+    export KERASTUNER_ORACLE_IP=10.0.0.1 KERASTUNER_ORACLE_PORT=8000
+    KERASTUNER_TUNER_ID=chief python recipes/tune.py ...    # one chief
+    KERASTUNER_TUNER_ID=tuner0 python recipes/tune.py ...   # workers
 """
 
 import argparse
 import os
 import sys
 
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
-from kzoo.recipes_cli import quiet_backend_logs  # noqa: E402
-
-quiet_backend_logs()
+from kzoo.recipes_cli import verbosity  # noqa: E402
 
 
 def space_override(text):
@@ -41,11 +42,14 @@ def space_override(text):
 
 def parser():
     from kzoo import models
+    from kzoo.data import SPLITS
+    from kzoo.recipes_cli import parser as make_parser
     from kzoo.tuning import SPACE
     from kzoo.tuning import TUNERS
 
-    p = argparse.ArgumentParser(
-        description=(
+    p = make_parser(
+        __file__,
+        (
             "Search a model family's hyperparameters with KerasTuner, "
             "minimising val_mse_next. Each trial is a normal kzoo run under "
             "OUT (recipes/report.py and recipes/predict.py read them); the "
@@ -54,9 +58,9 @@ def parser():
             "KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT set, the same "
             "command runs as the chief (TUNER_ID=chief) or as a worker."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        [common_parser(out="runs/tune")],
     )
-    p.add_argument("--model", required=True,
+    p.add_argument("--model", required=True, choices=models.available(),
                    help=f"model family: {', '.join(models.available())}")
     p.add_argument("--tuner", choices=TUNERS, default="random",
                    help="random search, Bayesian optimisation or Hyperband "
@@ -65,23 +69,21 @@ def parser():
     p.add_argument("--epochs", type=int, default=50, help="epochs per trial")
     p.add_argument("--dataset", default="laser", metavar="SPEC",
                    help="as recipes/train.py")
-    p.add_argument("--out", default="runs/tune", help="output directory")
     p.add_argument("--project", help="tuner project name (default: "
                    "MODEL_DATASET_TUNER)")
     p.add_argument("--space", type=space_override, action="append",
                    metavar="KEY=V1,V2", default=[],
                    help="replace a range, e.g. --space lr=1e-3,3e-4. Default "
                    "ranges: " + "; ".join(
-                       f"{k} {','.join(map(str, v))}" for k, v in SPACE.items()))
-    p.add_argument("--split", choices=["random", "chrono"], default="random")
-    p.add_argument("--seed", type=int, default=0)
+                       f"{k} {','.join(map(str, v))}"
+                       for k, v in SPACE.items()))
+    p.add_argument("--split", choices=SPLITS, default="random",
+                   help="as recipes/train.py")
     p.add_argument("--oracle-timeout", type=float, default=60.0,
                    help="worker: seconds to wait for the chief's oracle")
     p.add_argument("--worker-timeout", type=float, default=300.0,
                    help="chief: requeue the trial of a worker silent this long")
     p.add_argument("--top", type=int, default=5, help="best trials to print")
-    p.add_argument("--verbose", action="store_true",
-                   help="a progress bar for every trial's fit")
     return p
 
 
@@ -90,10 +92,8 @@ def main(argv=None):
     from kzoo import data
     from kzoo import tuning
     from kzoo.eval import report
-    from kzoo.models import spec
     from kzoo.tuning import distributed
 
-    spec(args.model)
     if args.max_trials < 1:
         raise ValueError(f"--max-trials must be >= 1, got {args.max_trials}")
     if args.epochs < 1:
@@ -113,7 +113,7 @@ def main(argv=None):
         os.path.join(args.out, ".tuner"), project, seed=args.seed,
         epochs=args.epochs, worker_timeout=args.worker_timeout,
     )
-    tuner.search(verbose=1)
+    tuner.search(verbose=min(verbosity(args), 1))
     if role == "worker":
         print(f"worker {os.environ['KERASTUNER_TUNER_ID']}: no trials left")
         return 0
@@ -126,7 +126,8 @@ def main(argv=None):
     print("| Trial | " + tuning.OBJECTIVE + " | Hyperparameters |")
     print("|---|---|---|")
     for trial in trials:
-        values = ", ".join(f"{k}={v}" for k, v in trial.hyperparameters.values.items())
+        values = ", ".join(f"{k}={v}" for k, v
+                           in trial.hyperparameters.values.items())
         print(f"| {trial.trial_id} | {trial.score:.6g} | {values} |")
     rows = report.collect_runs(args.out)
     if rows:

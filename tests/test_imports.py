@@ -14,7 +14,8 @@ def _imported_roots(path):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield alias.name.split(".")[0], node.lineno
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        elif (isinstance(node, ast.ImportFrom) and node.module
+              and not node.level):
             yield node.module.split(".")[0], node.lineno
         elif (isinstance(node, ast.Call)
               and getattr(node.func, "attr", getattr(node.func, "id", ""))
@@ -34,7 +35,8 @@ def test_no_backend_imports_outside_kzoo_backend():
                 path = os.path.join(folder, name)
                 for root, line in _imported_roots(path):
                     if root in FORBIDDEN:
-                        offenders.append(f"{os.path.relpath(path, ROOT)}:{line} {root}")
+                        where = os.path.relpath(path, ROOT)
+                        offenders.append(f"{where}:{line} {root}")
     assert offenders == []
 
 
@@ -42,4 +44,5 @@ def test_the_check_catches_an_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import numpy\nfrom jax import numpy as jnp\n"
                    "import importlib\nimportlib.import_module('torch.nn')\n")
-    assert {r for r, _ in _imported_roots(str(bad))} & FORBIDDEN == {"jax", "torch"}
+    roots = {r for r, _ in _imported_roots(str(bad))}
+    assert roots & FORBIDDEN == {"jax", "torch"}

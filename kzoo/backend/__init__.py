@@ -1,4 +1,9 @@
-"""Backend-specific code. The only package that may import torch, jax or tensorflow."""
+"""Backend-specific code: the only package that imports torch, jax or tf.
+
+Fast paths (the LSTM kernels), how `fit` is fed on each backend, data
+parallelism and the plain-PyTorch reference loop; each is tested equal to
+the generic `keras.ops` path.
+"""
 
 import keras
 
@@ -95,7 +100,7 @@ class data_parallel:
 
 
 def device_peak_memory_mb():
-    """Peak accelerator memory in MiB where the backend reports it, else None."""
+    """Peak accelerator memory in MiB where the backend reports it, or None."""
     backend = keras.backend.backend()
     try:
         if backend == "torch":
@@ -113,7 +118,8 @@ def device_peak_memory_mb():
             import tensorflow as tf
 
             if tf.config.list_physical_devices("GPU"):
-                return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20
+                info = tf.config.experimental.get_memory_info("GPU:0")
+                return info["peak"] / 2**20
     except Exception:  # a backend without memory statistics
         return None
     return None

@@ -15,7 +15,7 @@ from keras import ops
 
 
 def argmax(x):
-    """Index of the first maximum along the last axis, int32, shape `x.shape[:-1]`."""
+    """Index of the first maximum on the last axis (int32, `x.shape[:-1]`)."""
     size = x.shape[-1]
     if keras.backend.backend() == "torch" or size is None or size >= 2**24:
         return ops.cast(ops.argmax(x, axis=-1), "int32")
@@ -28,5 +28,5 @@ def argmax(x):
 
 
 def argmin(x):
-    """Index of the first minimum along the last axis, int32, shape `x.shape[:-1]`."""
+    """Index of the first minimum on the last axis (int32, `x.shape[:-1]`)."""
     return argmax(ops.negative(x))

@@ -1,6 +1,6 @@
 """The reference's training loop in plain PyTorch, for `recipes/bench.py`.
 
-The reference PyTorch figures in `../shared/REFERENCE.md` (16 s, 3 s, 13 s)
+The reference PyTorch figures in `docs/REFERENCE.md` (16 s, 3 s, 13 s)
 were timed on another machine. To compare kzoo with plain PyTorch on the
 machine the benchmark runs on, this module re-implements the reference
 models and loop as that document describes them, with nothing but
@@ -66,7 +66,7 @@ def _modules():
 
 
 def build(name, time_steps, vocab_size=32, d_model=8):
-    """The reference model `name` (lstm, vqlnmlp, vqlnpemlp) as a torch module."""
+    """The reference model `name` (lstm, vqlnmlp, vqlnpemlp), a torch module."""
     torch, _, LSTMLinear, VQLNMLP, init = _modules()
     if name == "lstm":
         model = LSTMLinear()
@@ -93,7 +93,8 @@ def train(name, train_data, val_data, epochs, batch_size, lr, seed=0,
     x_train, y_train = train_data
     model = build(name, time_steps=x_train.shape[1], **model_kwargs)
     dataset = torch.utils.data.TensorDataset(
-        torch.from_numpy(np.asarray(x_train)), torch.from_numpy(np.asarray(y_train))
+        torch.from_numpy(np.asarray(x_train)),
+        torch.from_numpy(np.asarray(y_train)),
     )
     val = torch.utils.data.TensorDataset(
         torch.from_numpy(np.asarray(val_data[0])),

@@ -4,8 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import to_numpy
 from kzoo.backend import LSTM
+
+from helpers import to_numpy
 
 
 def _pair(return_sequences, rng):

@@ -4,8 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from helpers import to_numpy
 from kzoo.backend import reductions
+
+from helpers import to_numpy
 
 
 @pytest.mark.parametrize("shape", [(7,), (5, 33), (2, 3, 512)])

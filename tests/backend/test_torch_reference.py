@@ -16,12 +16,14 @@ def test_soft_read_model_matches_numpy(rng):
         out = model(torch.from_numpy(x)).numpy()
     p = {k: v.detach().numpy() for k, v in model.state_dict().items()}
     h = x @ p["encoder.weight"].T + p["encoder.bias"] + p["pe"]
-    h = (h - h.mean(-1, keepdims=True)) / np.sqrt(h.var(-1, keepdims=True) + 1e-5)
+    h = (h - h.mean(-1, keepdims=True)) / np.sqrt(
+        h.var(-1, keepdims=True) + 1e-5)
     h = h * p["norm.weight"] + p["norm.bias"]
     logits = h @ p["codebook"].T / 2.0
     weights = np.exp(logits - logits.max(-1, keepdims=True))
     weights /= weights.sum(-1, keepdims=True)
-    expected = weights @ p["codebook"] @ p["decoder.weight"].T + p["decoder.bias"]
+    expected = (weights @ p["codebook"] @ p["decoder.weight"].T
+                + p["decoder.bias"])
     np.testing.assert_allclose(out, expected, atol=1e-5)
     assert not any(n == "codebook" for n, _ in model.named_parameters())
 

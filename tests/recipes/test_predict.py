@@ -1,13 +1,15 @@
+import json
 import os
 import shutil
 
 import pytest
 
+from kzoo import data
+from kzoo import training
+
 from helpers import load_recipe
 from helpers import smooth_series
 from helpers import write_csv
-from kzoo import data
-from kzoo import training
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +63,14 @@ def test_bad_inputs(recipe, run_dir, tmp_path, capsys):
     assert recipe.cli([run_dir, "--predict-rate", "1.5"]) == 2
     assert "predict-rate" in _one_line_error(capsys)
     assert sorted(os.listdir(run_dir)) == before
+
+
+def test_a_kzoo_0_1_run_is_refused_with_a_way_out(recipe, run_dir, tmp_path,
+                                                   capsys):
+    old = tmp_path / "old"
+    shutil.copytree(run_dir, old)
+    config = json.loads((old / "config.json").read_text())
+    del config["kzoo_version"]
+    (old / "config.json").write_text(json.dumps(config))
+    assert recipe.cli([str(old)]) == 2
+    assert "saved by kzoo 0.1" in _one_line_error(capsys)
