@@ -29,6 +29,37 @@ def common_parser(out=None, seed=True):
     return parser
 
 
+def data_parser(default):
+    """Parent parser of `--dataset` (default `default`) and `--encoding`."""
+    from kzoo.data import DATASETS
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--dataset", default=default, metavar="SPEC",
+        help=f"one of {', '.join(DATASETS)}: a CSV file (its last numeric "
+        "column other than the first, or COLUMN), the built-in reference "
+        "series y_w, the Santa Fe laser (shipped by reservoirpy) or "
+        "Mackey-Glass (tau=17)",
+    )
+    parser.add_argument("--encoding", metavar="NAME",
+                        help="text encoding of a csv: file (default utf-8)")
+    return parser
+
+
+def run_parser():
+    """Parent parser of the flags of recipes that train runs."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--wait", action="store_true",
+        help="if another process is training the same run, wait for it "
+        "(default: stop at once with an error naming that process)")
+    parser.add_argument(
+        "--again", action="store_true",
+        help="train anew even when an identical run has finished (default: "
+        "report the finished run)")
+    return parser
+
+
 def verbosity(args):
     """0 with `--quiet`, 2 with `--verbose`, 1 otherwise."""
     return 0 if args.quiet else 2 if args.verbose else 1
@@ -68,9 +99,30 @@ def fail(error, code=2):
     return code
 
 
+INTERRUPTED = ("interrupted ({signal}): finished runs are kept and the "
+               "unfinished one resumes from its last backup: re-run the same "
+               "command")
+
+
 def run(main, argv=None, errors=(ValueError, OSError)):
-    """Call `main(argv)`; bad input becomes a one-line error and exit code 2."""
+    """Call `main(argv)` as a recipe: exit codes and one-line messages.
+
+    - Bad input (`errors`) prints one `error:` line: exit code 2.
+    - Ctrl-C (SIGINT) and SIGTERM stop the recipe: a line saying how to
+      resume, exit code 130 (143 for SIGTERM), on every backend, even when
+      the recipe was started with SIGINT ignored
+      (`kzoo.training.interrupts`).
+    """
+    from kzoo.training import interrupts
+
+    interrupts.install()
     try:
         return main(argv)
     except errors as error:
         return fail(error)
+    except KeyboardInterrupt:
+        print(INTERRUPTED.format(signal="SIGINT"), file=sys.stderr)
+        return 130
+    except interrupts.Terminated:
+        print(INTERRUPTED.format(signal="SIGTERM"), file=sys.stderr)
+        return 143

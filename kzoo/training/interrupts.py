@@ -1,0 +1,63 @@
+"""Stop signals (Ctrl-C, SIGTERM) that reach a fit on every backend.
+
+Two things kept a fit from stopping:
+
+- A background job of a non-interactive shell (`python train.py &` in a
+  script) starts with SIGINT ignored, and Python keeps an ignored SIGINT
+  ignored: `install()` sets the handlers explicitly.
+- Keras converts every batch's logs in `pythonify_logs` inside a bare
+  `except: pass`. On JAX that conversion is where the main thread waits for
+  the device, so most SIGINTs raise `KeyboardInterrupt` right there and
+  Keras swallows it. The handler therefore also records the signal, and
+  `StopOnSignal` raises it again at the next batch or epoch boundary.
+
+The record is per process, like the signal handlers themselves.
+"""
+
+import signal
+
+import keras
+
+_RECEIVED = []
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like `KeyboardInterrupt` so that cleanups run."""
+
+
+def _exception(signum):
+    return KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
+
+
+def _handler(signum, frame):
+    _RECEIVED.append(signum)
+    raise _exception(signum)
+
+
+def install():
+    """Make SIGINT raise `KeyboardInterrupt` and SIGTERM `Terminated`."""
+    del _RECEIVED[:]
+    signal.signal(signal.SIGINT, _handler)
+    signal.signal(signal.SIGTERM, _handler)
+
+
+def received():
+    """The last stop signal received since `install()`, or `None`."""
+    return _RECEIVED[-1] if _RECEIVED else None
+
+
+class StopOnSignal(keras.callbacks.Callback):
+    """Re-raises a stop signal that code inside `fit` swallowed.
+
+    Checked before every batch (training and validation) and at every epoch
+    boundary, in the main thread.
+    """
+
+    def _check(self, *args, **kwargs):
+        if _RECEIVED:
+            raise _exception(_RECEIVED[-1])
+
+    on_train_batch_begin = _check
+    on_test_batch_begin = _check
+    on_epoch_begin = _check
+    on_epoch_end = _check
