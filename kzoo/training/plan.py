@@ -11,12 +11,14 @@ import json
 import os
 
 import keras
+import numpy as np
 
 from kzoo import models
 from kzoo.data import DataError
 from kzoo.data import check_length
 from kzoo.data import split_indices
 from kzoo.eval.run_dir import PARTIAL_PREFIX
+from kzoo.layers.checks import MAX_INT32
 from kzoo.layers.checks import check_int
 
 
@@ -33,18 +35,25 @@ class Plan:
     out: str
     name: str
     target: str
+    data_sha1: str = ""
+    encoding: str = None
 
     def config(self):
-        return {
+        """What defines the run (and its `key`): model, data, backend."""
+        config = {
             "model": self.model,
             "hparams": _jsonable(self.hparams),
             "dataset": self.dataset,
             "dataset_name": self.dataset_name,
+            "data_sha1": self.data_sha1,
             "split": self.split,
             "seed": self.seed,
             "target": self.target,
             "backend": keras.backend.backend(),
         }
+        if self.encoding:
+            config["dataset_encoding"] = self.encoding
+        return config
 
     def key(self):
         text = json.dumps(self.config(), sort_keys=True)
@@ -126,9 +135,55 @@ def plan_run(model, overrides, series, split="random", seed=0, out="runs"):
         out=out,
         name=run_name(model, hparams, series.name, split),
         target=model_spec.target,
+        data_sha1=data_fingerprint(series.values),
+        encoding=series.encoding,
     )
+    _check_table_memory(hparams)
     build_model(plan)  # The layers check every value that builds the model.
     return plan
+
+
+def available_memory():
+    """Bytes of memory available to a new allocation (Linux), or None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _check_table_memory(hparams):
+    """`DataError` before building tables that would not fit in memory.
+
+    A codebook's tables hold `rows x d_model` float32 values (a flat table
+    `vocab_size` rows, a product one `n_head` tables of `d_model / n_head`
+    columns: the same total, a hierarchy `sum(sizes)` rows). Building a
+    model allocates them at once; an allocation beyond the machine's memory
+    would be killed by the system without a word.
+    """
+    if "d_model" not in hparams:
+        return
+    if "vocab_size" in hparams:  # the layers' own check, before any size
+        check_int("vocab_size", hparams["vocab_size"], maximum=MAX_INT32)
+    rows = sum(hparams["sizes"]) if "sizes" in hparams else hparams.get(
+        "vocab_size", 0)
+    need = 4 * rows * hparams["d_model"]
+    free = available_memory()
+    if free and need > free / 2:
+        raise DataError(
+            f"the codebook tables need {need / 2**30:.3g} GiB, more than half "
+            f"of the {free / 2**30:.3g} GiB of memory available; use a smaller "
+            "--vocab-size, or product codebooks (--n-head)"
+        )
+
+
+def data_fingerprint(values):
+    """SHA-1 of the values: an edited file makes a different run."""
+    array = np.ascontiguousarray(np.asarray(values, np.float64))
+    return hashlib.sha1(array.tobytes()).hexdigest()[:16]
 
 
 def build_model(plan):

@@ -1,16 +1,13 @@
 """Executing a planned run: fit, evaluate and record it.
 
-A run fits in a staging directory `OUT/<name>/.partial-<key>/` that
-`BackupAndRestore` resumes from when the same command runs again, and is
+A run fits in its locked staging directory (`kzoo.training.staging`),
+resumes from its last good backup when the same command runs again, and is
 renamed to `OUT/<name>/<timestamp>/` only once complete, so a failed or
-interrupted run never looks finished.
+interrupted run never looks finished and finished work is never redone.
 """
 
-import datetime
-import json
+import math
 import os
-import shutil
-import time
 
 import keras
 import numpy as np
@@ -24,9 +21,13 @@ from kzoo.eval.run_dir import CONFIG_FILE
 from kzoo.eval.run_dir import HISTORY_FILE
 from kzoo.eval.run_dir import METRICS_FILE
 from kzoo.eval.run_dir import MODEL_FILE
-from kzoo.training.callbacks import BackupAndRestore
+from kzoo.eval.run_dir import read_metrics
+from kzoo.training.backup import BackupAndRestore
 from kzoo.training.callbacks import tensorboard
+from kzoo.training.interrupts import StopOnSignal
 from kzoo.training.plan import build_model
+from kzoo.training.staging import Staging
+from kzoo.training.staging import write_json
 
 # The validation pass runs in batches of up to this many training batches
 # (forward only, so no gradients are kept): the same mean over the same
@@ -36,7 +37,7 @@ VALIDATION_BATCHES = 4
 
 def execute(plan, series, verbose="auto", model=None, callbacks=(),
             fit_kwargs=None, extra_config=None, data_parallel=False,
-            backup_interval_s=30.0):
+            backup_interval_s=30.0, wait=False, reuse=True, log=print):
     """Fit, evaluate and record one run; returns its metrics dict.
 
     Args:
@@ -52,18 +53,39 @@ def execute(plan, series, verbose="auto", model=None, callbacks=(),
             (every local device; JAX and TensorFlow only).
         backup_interval_s: save the resumable backup at the end of an epoch
             at most this often (seconds; 0: every epoch).
+        wait: if another process is running the same run, wait for it
+            (default: `kzoo.training.staging.RunBusy` at once).
+        reuse: return an identical finished run instead of training again
+            (its metrics, with `"reused": True`).
+        log: function printing one line (resumes, damaged backups).
+
+    Returns:
+        The metrics (as in `metrics.json`) with `run_dir`. `status` is
+        `"complete"`, or `"diverged"` when the loss became NaN or infinite
+        (training stopped there; `epochs` is the epoch reached).
     """
-    args = (plan, series, verbose, model, callbacks, fit_kwargs, extra_config,
-            backup_interval_s)
-    if not data_parallel:
-        return _execute(*args)
-    with kzoo_backend.data_parallel() as strategy:
-        return _execute(*args, n_devices=len(strategy.devices))
+    options = dict(verbose=verbose, model=model, callbacks=callbacks,
+                   fit_kwargs=fit_kwargs, extra_config=extra_config,
+                   backup_interval_s=backup_interval_s, log=log)
+    with Staging(plan, wait=wait, reuse=reuse, log=log) as stage:
+        if stage.finished:
+            return _reused(stage.finished)
+        if not data_parallel:
+            return _execute(plan, series, stage, **options)
+        with kzoo_backend.data_parallel() as strategy:
+            return _execute(plan, series, stage, **options,
+                            n_devices=len(strategy.devices))
 
 
-def _execute(plan, series, verbose, model, callbacks, fit_kwargs,
-             extra_config, backup_interval_s, n_devices=None):
-    keras.utils.set_random_seed(plan.seed)
+def _reused(run_dir):
+    metrics = read_metrics(run_dir)
+    metrics.update(run_dir=run_dir, reused=True)
+    return metrics
+
+
+def _execute(plan, series, stage, verbose, model, callbacks, fit_kwargs,
+             extra_config, backup_interval_s, log, n_devices=None):
+    kzoo_backend.set_random_seed(plan.seed)
     kzoo_backend.enable_determinism()
     hp = plan.hparams
     windows = data.prepare(series, hp["time_steps"], plan.target, plan.split)
@@ -74,21 +96,25 @@ def _execute(plan, series, verbose, model, callbacks, fit_kwargs,
     if model is None:
         model = build_model(plan)
     _compile(model, hp, len(windows.x_train), bool(n_devices))
-    staging = plan.staging_dir
-    resuming = os.path.isdir(staging)
-    os.makedirs(staging, exist_ok=True)
-    start = time.perf_counter()
-    history = {}
+    history, reached = {}, 0
     trains = bool(model.trainable_weights) and hp["epochs"] > 0
     if trains:
-        history = _fit(model, plan, windows, staging, resuming, verbose,
-                       callbacks, fit_kwargs, backup_interval_s,
-                       bool(n_devices))
-    wall = time.perf_counter() - start
-    metrics = _metrics(model, plan, windows, history, wall)
-    metrics["epochs"] = hp["epochs"] if trains else 0
+        stage.start_clock()
+        history, reached = _fit(model, plan, windows, stage, verbose,
+                                callbacks, fit_kwargs, backup_interval_s, log,
+                                bool(n_devices))
+    losses = history.get("loss", [])
+    diverged = bool(losses) and not all(map(math.isfinite, losses))
+    metrics = _metrics(model, plan, windows, history, diverged)
+    metrics.update(
+        status="diverged" if diverged else "complete",
+        epochs=reached if trains else 0,
+        wall_s=round(stage.wall_s(), 3),
+        attempts=stage.attempts,
+    )
     config = {
         **plan.config(),
+        "key": plan.key(),
         "name": plan.name,
         "normalization": windows.norm.to_dict(),
         "label": series.label,
@@ -98,16 +124,14 @@ def _execute(plan, series, verbose, model, callbacks, fit_kwargs,
         "kzoo_version": kzoo.__version__,
         **extra_config,
     }
-    if not os.path.exists(os.path.join(staging, HISTORY_FILE)):
-        with open(os.path.join(staging, HISTORY_FILE), "w") as f:
+    history_path = os.path.join(stage.path, HISTORY_FILE)
+    if not os.path.exists(history_path):
+        with open(history_path, "w", encoding="utf-8") as f:
             f.write("epoch,loss,val_loss\n")
-    model.save(os.path.join(staging, MODEL_FILE))
-    _write_json(os.path.join(staging, CONFIG_FILE), config)
-    _write_json(os.path.join(staging, METRICS_FILE), metrics)
-    shutil.rmtree(os.path.join(staging, "backup"), ignore_errors=True)
-    final = _timestamp_dir(os.path.join(plan.out, plan.name))
-    os.replace(staging, final)
-    metrics["run_dir"] = final
+    model.save(os.path.join(stage.path, MODEL_FILE))
+    write_json(os.path.join(stage.path, CONFIG_FILE), config)
+    write_json(os.path.join(stage.path, METRICS_FILE), _strict(metrics))
+    metrics["run_dir"] = stage.finish()
     return metrics
 
 
@@ -135,17 +159,23 @@ def _compile(model, hp, n_train, data_parallel):
     )
 
 
-def _fit(model, plan, windows, staging, resuming, verbose, callbacks,
-         fit_kwargs, backup_interval_s, data_parallel):
+def _fit(model, plan, windows, stage, verbose, callbacks, fit_kwargs,
+         backup_interval_s, log, data_parallel):
+    """Fit from the last good backup; `(history, epochs reached)`."""
     hp = plan.hparams
+    backup = BackupAndRestore(os.path.join(stage.path, "backup"),
+                              interval_s=backup_interval_s,
+                              on_restore=stage.rewind, log=log)
     callbacks = [
+        StopOnSignal(),  # first: Keras swallows a Ctrl-C mid-batch
+        backup,  # before the others start: it rewinds the history
         keras.callbacks.TerminateOnNaN(),
-        BackupAndRestore(os.path.join(staging, "backup"),
-                         interval_s=backup_interval_s),
         keras.callbacks.CSVLogger(
-            os.path.join(staging, HISTORY_FILE), append=resuming
+            os.path.join(stage.path, HISTORY_FILE), append=True
         ),
-        tensorboard(os.path.join(staging, "logs")),
+        tensorboard(os.path.join(stage.path, "logs")),
+        keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: stage.save_progress()),
         *callbacks,
     ]
     arguments = kzoo_backend.fit_arguments(
@@ -153,31 +183,35 @@ def _fit(model, plan, windows, staging, resuming, verbose, callbacks,
         min(len(windows.x_val), VALIDATION_BATCHES * hp["batch_size"]),
         seed=plan.seed, data_parallel=data_parallel,
     )
-    return model.fit(
+    history = model.fit(
         **arguments, epochs=hp["epochs"], callbacks=callbacks,
         verbose=verbose, **(fit_kwargs or {}),
     ).history
+    start = max(backup.restored_epoch, (fit_kwargs or {}).get(
+        "initial_epoch", 0))
+    return history, start + len(history.get("loss", []))
 
 
-def _metrics(model, plan, windows, history, wall):
+def _metrics(model, plan, windows, history, diverged):
     """The run's figures; `val_mse_next` from a final forecast pass."""
     hp = plan.hparams
     if history.get("loss"):
         train_loss = float(history["loss"][-1])
-        val_loss = float(history["val_loss"][-1])
+        val_loss = float(history.get("val_loss", [math.nan])[-1])
     else:
         train_loss = _evaluate(model, *windows.train, hp["batch_size"])
         val_loss = _evaluate(model, *windows.validation, hp["batch_size"])
     pred = next_values(
         model.predict(windows.x_val, batch_size=256, verbose=0), plan.target
     )
+    with np.errstate(over="ignore", invalid="ignore"):
+        mse = float(np.mean((pred - windows.next_val) ** 2))
     metrics = {
         "train_loss": train_loss,
         "val_loss": val_loss,
-        "val_mse_next": float(np.mean((pred - windows.next_val) ** 2)),
+        "val_mse_next": math.nan if diverged else mse,
         "params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
         "params_total": int(model.count_params()),
-        "wall_s": round(wall, 3),
         "backend": keras.backend.backend(),
     }
     for key, values in history.items():
@@ -186,22 +220,13 @@ def _metrics(model, plan, windows, history, wall):
     return metrics
 
 
+def _strict(values):
+    """JSON-safe: `None` for non-finite floats (NaN, Infinity are not JSON)."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v
+            for k, v in values.items()}
+
+
 def _evaluate(model, x, y, batch_size):
     logs = model.evaluate(x, y, batch_size=batch_size, verbose=0,
                           return_dict=True)
     return float(logs["loss"])
-
-
-def _timestamp_dir(parent):
-    stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H-%M-%S")
-    path, n = os.path.join(parent, stamp), 1
-    while os.path.exists(path):
-        n += 1
-        path = os.path.join(parent, f"{stamp}-{n}")
-    return path
-
-
-def _write_json(path, values):
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(values, f, indent=2, sort_keys=True)
-        f.write("\n")

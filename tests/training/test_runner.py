@@ -118,11 +118,11 @@ def test_results_table_and_file(tmp_path, series):
     rows = [training.execute(plan, series, verbose=0)]
     table = tables.results_table(rows, out)
     assert table.splitlines()[0] == (
-        "| File | Loss | val_mse_next | params | backend | wall_s |")
+        "| File | Loss | val_mse_next | params | backend | wall_s | status |")
     tables.append_results(rows, out)
-    tables.append_results(rows, out)
+    tables.append_results(rows, out)  # a run already there is not repeated
     lines = open(os.path.join(out, "results.md")).read().splitlines()
-    assert len(lines) == 4 and lines[2].startswith("| persistence_y_w_ts16")
+    assert len(lines) == 3 and lines[2].startswith("| persistence_y_w_ts16")
 
 
 def test_backups_are_throttled(tmp_path, series, monkeypatch):

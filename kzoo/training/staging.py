@@ -1,0 +1,240 @@
+"""A run's staging directory: one writer, counted attempts, an atomic finish.
+
+A run trains in `OUT/<name>/.partial-<key>/` and becomes
+`OUT/<name>/<timestamp>/` by one rename once complete. `Staging` holds an
+OS file lock on it for as long as a process works there (released by the
+OS when the process dies, however it dies), so two identical commands never
+write the same run; it counts the attempts and sums their wall time, cuts
+the history back to the epoch a resumed run restarts from, and finds runs
+that already finished.
+"""
+
+import datetime
+import fcntl
+import glob
+import json
+import os
+import shutil
+import time
+
+import pandas as pd
+
+from kzoo.data import DataError
+from kzoo.eval.run_dir import CONFIG_FILE
+from kzoo.eval.run_dir import HISTORY_FILE
+from kzoo.eval.run_dir import PARTIAL_PREFIX
+from kzoo.training.callbacks import replay_tensorboard
+
+LOCK_FILE = ".lock"
+STATE_FILE = "attempts.json"
+PLAN_FILE = "plan.json"
+LOGS_DIR = "logs"
+
+
+class RunBusy(DataError):
+    """Another live process is writing the same run."""
+
+
+def write_json(path, values):
+    """Write JSON atomically (temporary file, then rename)."""
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with open(temporary, "w", encoding="utf-8") as f:
+        json.dump(values, f, indent=2, sort_keys=True, allow_nan=False)
+        f.write("\n")
+    os.replace(temporary, path)
+
+
+def find_finished(out, name, key):
+    """The finished run directory of plan `key` under `OUT/<name>`, or None."""
+    for config_path in sorted(glob.glob(os.path.join(out, name, "*",
+                                                     CONFIG_FILE))):
+        folder = os.path.dirname(config_path)
+        if os.path.basename(folder).startswith(PARTIAL_PREFIX):
+            continue
+        try:
+            with open(config_path, encoding="utf-8") as f:
+                config = json.load(f)
+        except (OSError, ValueError):
+            continue  # a damaged run is not a finished one
+        if isinstance(config, dict) and config.get("key") == key:
+            return folder
+    return None
+
+
+def _timestamp_dir(parent):
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d-%H-%M-%S")
+    path, n = os.path.join(parent, stamp), 1
+    while os.path.exists(path):
+        n += 1
+        path = os.path.join(parent, f"{stamp}-{n}")
+    return path
+
+
+class Staging:
+    """Context manager: the locked staging directory of one plan.
+
+    Args:
+        plan: a `kzoo.training.Plan`.
+        wait: wait for another process that holds the lock, instead of
+            raising `RunBusy` at once.
+        reuse: after taking the lock, look for a finished identical run
+            (`finished` is then its directory and nothing is trained).
+        log: function printing one line.
+
+    Attributes:
+        path: the staging directory.
+        finished: a finished run of the same plan, or `None`.
+        attempts: this attempt's number (1 for a fresh run).
+    """
+
+    def __init__(self, plan, wait=False, reuse=True, log=print):
+        self.plan = plan
+        self.path = plan.staging_dir
+        self.wait = wait
+        self.reuse = reuse
+        self.log = log
+        self.finished = None
+        self.attempts = 0
+        self._fd = None
+        self._previous_wall = 0.0
+        self._start = None
+
+    # Lock --------------------------------------------------------------
+    def __enter__(self):
+        lock_path = os.path.join(self.path, LOCK_FILE)
+        while True:
+            os.makedirs(self.path, exist_ok=True)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait
+                                                 else fcntl.LOCK_NB))
+            except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+                os.close(fd)
+                raise RunBusy(
+                    f"another process (pid {holder or '?'}) is running this "
+                    f"run in {self.path}; wait for it to end, or add --wait"
+                ) from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(lock_path).st_ino
+            except FileNotFoundError:  # finished while we waited
+                same = False
+            if same:
+                break
+            os.close(fd)
+        self._fd = fd
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        if self.reuse:
+            self.finished = find_finished(self.plan.out, self.plan.name,
+                                          self.plan.key())
+            if self.finished:
+                self._drop_if_empty()
+                return self
+        self._begin_attempt()
+        return self
+
+    def __exit__(self, *exc):
+        if self._start is not None and self.finished is None:
+            self.save_progress()
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        return False
+
+    def _drop_if_empty(self):
+        """Remove a staging directory this process created for nothing."""
+        if os.listdir(self.path) == [LOCK_FILE]:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    # Attempts ----------------------------------------------------------
+    def _begin_attempt(self):
+        state_path = os.path.join(self.path, STATE_FILE)
+        state = {"attempts": 0, "wall_s": 0.0}
+        if os.path.isfile(state_path):
+            try:
+                with open(state_path, encoding="utf-8") as f:
+                    state.update(json.load(f))
+            except (OSError, ValueError):
+                self.log(f"{state_path} was damaged: the wall time of earlier "
+                         "attempts is lost")
+        self.attempts = int(state["attempts"]) + 1
+        self._previous_wall = float(state["wall_s"])
+        plan_path = os.path.join(self.path, PLAN_FILE)
+        if not os.path.isfile(plan_path):
+            write_json(plan_path, self.plan.config())
+            self._note_other_backends()
+        write_json(state_path, {"attempts": self.attempts,
+                                "wall_s": self._previous_wall})
+
+    def _note_other_backends(self):
+        """Say so when the same run waits, interrupted, under a backend."""
+        mine = self.plan.config()
+        pattern = os.path.join(self.plan.out, self.plan.name,
+                               PARTIAL_PREFIX + "*", PLAN_FILE)
+        for path in sorted(glob.glob(pattern)):
+            if os.path.dirname(path) == self.path:
+                continue
+            try:
+                with open(path, encoding="utf-8") as f:
+                    other = json.load(f)
+            except (OSError, ValueError):
+                continue
+            if {**other, "backend": mine["backend"]} == mine:
+                self.log(
+                    f"note: {os.path.dirname(path)} holds this run, "
+                    f"interrupted under {other['backend']}; "
+                    f"KERAS_BACKEND={other['backend']} resumes it. This one "
+                    f"starts afresh under {mine['backend']}."
+                )
+
+    def start_clock(self):
+        self._start = time.perf_counter()
+
+    def wall_s(self):
+        """Seconds spent fitting, over every attempt so far."""
+        elapsed = 0.0 if self._start is None else (
+            time.perf_counter() - self._start)
+        return self._previous_wall + elapsed
+
+    def save_progress(self):
+        """Record the attempts and their wall time (after every epoch)."""
+        write_json(os.path.join(self.path, STATE_FILE),
+                   {"attempts": self.attempts, "wall_s": self.wall_s()})
+
+    # History -----------------------------------------------------------
+    def rewind(self, epoch):
+        """Cut `history.csv` and the TensorBoard logs back to `epoch`."""
+        history = os.path.join(self.path, HISTORY_FILE)
+        logs = os.path.join(self.path, LOGS_DIR)
+        rows = []
+        if epoch > 0 and os.path.isfile(history):
+            try:
+                frame = pd.read_csv(history)
+                rows = frame[frame["epoch"] < epoch].to_dict("records")
+            except (ValueError, KeyError, pd.errors.ParserError):
+                self.log(f"{history} was damaged: its rows are dropped")
+        if os.path.isfile(history):
+            if rows:
+                frame = pd.DataFrame(rows)
+                frame.to_csv(history + ".tmp", index=False)
+                os.replace(history + ".tmp", history)
+            else:
+                os.remove(history)
+        shutil.rmtree(logs, ignore_errors=True)
+        if rows:
+            replay_tensorboard(logs, rows)
+
+    # Finish ------------------------------------------------------------
+    def finish(self):
+        """Rename the staging directory to `OUT/<name>/<timestamp>/`."""
+        for name in (STATE_FILE, PLAN_FILE):
+            path = os.path.join(self.path, name)
+            if os.path.exists(path):
+                os.remove(path)
+        final = _timestamp_dir(os.path.join(self.plan.out, self.plan.name))
+        os.replace(self.path, final)
+        os.remove(os.path.join(final, LOCK_FILE))
+        self._start = None
+        return final
