@@ -184,6 +184,9 @@ def scaling_plot(path, results):
 
 def main(argv=None):
     args = parser().parse_args(argv)
+    if not args.memory_limit_gb > 0:
+        raise ValueError(
+            f"--memory-limit-gb must be > 0, got {args.memory_limit_gb}")
     sections = args.sections.split(",")
     unknown = sorted(set(sections) - set(SECTIONS))
     if unknown:
@@ -200,6 +203,9 @@ def main(argv=None):
         if b not in installed:
             raise ValueError(f"backend {b!r} is not installed; installed: "
                              f"{', '.join(installed)}")
+    from kzoo import data
+
+    print(data.load(args.dataset).describe(), flush=True)
     os.makedirs(args.out, exist_ok=True)
     config = worker_config(args, args.out)
     results = []

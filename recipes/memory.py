@@ -67,6 +67,10 @@ def main(argv=None):
     if args.epochs < 1 or any(k < 1 for k in lags):
         raise ValueError("--epochs and every lag must be >= 1")
     reference = args.reference
+    from kzoo import data
+
+    print(data.load(reference).describe() + " for the reference section",
+          flush=True)
     parts = []
     if "recall" in sections:
         rows = memory.recall(names, lags, args.epochs,

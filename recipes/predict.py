@@ -42,6 +42,9 @@ def parser():
         "statistics, as the reference does; a csv: spec without a column "
         "uses the run's column",
     )
+    p.add_argument("--encoding", metavar="NAME",
+                   help="text encoding of a csv: file (default: the run's, "
+                   "or utf-8 for another file)")
     p.add_argument(
         "--predict-rate", type=float, metavar="R",
         help="start the regressive rollout at the last R fraction of the "
@@ -55,7 +58,8 @@ def main(argv=None):
     from kzoo.eval import evaluate_run
 
     result = evaluate_run(args.run_dir, args.dataset, args.predict_rate,
-                          verbose=min(verbosity(args), 1))
+                          verbose=min(verbosity(args), 1),
+                          encoding=args.encoding, log=print)
     ds, units = result["dataset_name"], result["units"]
     print(f"\n{result['run']} on {ds} ({result['backend']}), units: {units}")
     print("| Forecast | MSE | MAE | NMSE | points |")

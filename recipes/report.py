@@ -46,7 +46,9 @@ def main(argv=None):
 
     if args.top is not None and args.top < 1:
         raise ValueError(f"--top must be >= 1, got {args.top}")
-    rows = report.collect_runs(args.runs_dir, args.dataset)
+    rows = report.collect_runs(
+        args.runs_dir, args.dataset,
+        on_skip=lambda message: print(f"warning: {message}", file=sys.stderr))
     if not rows:
         raise ValueError(f"no finished runs under {args.runs_dir}")
     metric = args.metric

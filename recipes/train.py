@@ -15,7 +15,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from kzoo.recipes_cli import common_parser  # noqa: E402
+from kzoo.recipes_cli import data_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
+from kzoo.recipes_cli import run_parser  # noqa: E402
 from kzoo.recipes_cli import verbosity  # noqa: E402
 
 DEMO_MODELS = ["lstm", "vqlnmlp"]
@@ -83,7 +85,6 @@ def hyperparameter_flags(parser):
 
 def parser():
     from kzoo import models
-    from kzoo.data import DATASETS
     from kzoo.data import SPLITS
     from kzoo.recipes_cli import parser as make_parser
 
@@ -93,20 +94,14 @@ def parser():
         "(model.keras, config.json, history.csv, logs/, metrics.json). "
         "With no arguments: the demo, lstm against vqlnmlp on the Santa Fe "
         f"laser series ({DEMO_EPOCHS} epochs). Re-running an interrupted "
-        "command resumes it.",
-        [common_parser(out="runs")],
+        "command resumes it; a finished one is not trained again.",
+        [common_parser(out="runs"), data_parser("laser"), run_parser()],
     )
     p.add_argument(
         "--model", action="append", metavar="NAME", choices=models.available(),
         help="model to train; repeat for several models trained the same "
         f"way. One of: {', '.join(models.available())} (default: the demo "
         f"pair {' and '.join(DEMO_MODELS)})",
-    )
-    p.add_argument(
-        "--dataset", default="laser", metavar="SPEC",
-        help=f"one of {', '.join(DATASETS)}: a CSV file (its last numeric "
-        "column, or COLUMN), the built-in reference series y_w, the Santa Fe "
-        "laser (shipped by reservoirpy) or Mackey-Glass (tau=17)",
     )
     p.add_argument("--split", choices=SPLITS, default="random",
                    help="random: windows shuffled with seed 42, 80/20 (the "
@@ -165,7 +160,8 @@ def main(argv=None):
     names = args.model or list(DEMO_MODELS)
     if args.model is None and not hasattr(args, "epochs"):
         args.epochs = DEMO_EPOCHS
-    series = data.load(args.dataset)
+    series = data.load(args.dataset, args.encoding)
+    print(series.describe(), flush=True)
     per_model = overrides_for(args, names)
     plans = [
         training.plan_run(name, per_model[name], series, args.split,
@@ -176,15 +172,23 @@ def main(argv=None):
     rows = []
     for plan in plans:
         print(f"== {plan.name} ({plan.hparams['epochs']} epochs)", flush=True)
-        rows.append(
-            training.execute(plan, series, verbose=fit_verbose,
-                             data_parallel=args.data_parallel,
-                             backup_interval_s=args.backup_every)
-        )
+        metrics = training.execute(
+            plan, series, verbose=fit_verbose,
+            data_parallel=args.data_parallel,
+            backup_interval_s=args.backup_every, wait=args.wait,
+            reuse=not args.again)
+        rows.append(metrics)
+        if metrics.get("reused"):
+            print(f"already finished in {metrics['run_dir']} (--again trains "
+                  "it anew)")
+        elif metrics["status"] == "diverged":
+            print(f"diverged at epoch {metrics['epochs']}: the loss became "
+                  "NaN or infinite (try a smaller --lr)")
+        # Recorded as soon as it finishes: a later failure loses nothing.
+        tables.append_results([metrics], args.out)
     print()
     print(tables.results_table(rows, args.out))
-    path = tables.append_results(rows, args.out)
-    print(f"\nappended to {path}")
+    print(f"\nrecorded in {os.path.join(args.out, 'results.md')}")
     return 0
 
 

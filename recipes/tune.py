@@ -12,12 +12,14 @@ Distributed (KerasTuner's own variables; the same command everywhere):
 
 import argparse
 import os
+import shutil
 import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from kzoo.recipes_cli import common_parser  # noqa: E402
+from kzoo.recipes_cli import data_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
 from kzoo.recipes_cli import verbosity  # noqa: E402
 
@@ -58,7 +60,7 @@ def parser():
             "KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT set, the same "
             "command runs as the chief (TUNER_ID=chief) or as a worker."
         ),
-        [common_parser(out="runs/tune")],
+        [common_parser(out="runs/tune"), data_parser("laser")],
     )
     p.add_argument("--model", required=True, choices=models.available(),
                    help=f"model family: {', '.join(models.available())}")
@@ -67,8 +69,6 @@ def parser():
                    "(Hyperband sizes itself from --epochs, not --max-trials)")
     p.add_argument("--max-trials", type=int, default=10)
     p.add_argument("--epochs", type=int, default=50, help="epochs per trial")
-    p.add_argument("--dataset", default="laser", metavar="SPEC",
-                   help="as recipes/train.py")
     p.add_argument("--project", help="tuner project name (default: "
                    "MODEL_DATASET_TUNER)")
     p.add_argument("--space", type=space_override, action="append",
@@ -101,18 +101,26 @@ def main(argv=None):
     role = distributed.role()
     if role == "worker":
         distributed.wait_for_oracle(args.oracle_timeout)
-    series = data.load(args.dataset)
+    series = data.load(args.dataset, args.encoding)
+    print(series.describe(), flush=True)
     hypermodel = tuning.KzooHyperModel(
         args.model, series, args.out, epochs=args.epochs, split=args.split,
         seed=args.seed, space=dict(args.space),
         verbose=1 if args.verbose else 0,
     )
     project = args.project or f"{args.model}_{series.name}_{args.tuner}"
-    tuner = tuning.make_tuner(
-        args.tuner, hypermodel, args.max_trials,
-        os.path.join(args.out, ".tuner"), project, seed=args.seed,
-        epochs=args.epochs, worker_timeout=args.worker_timeout,
-    )
+    folder = os.path.join(args.out, ".tuner")
+    new = not os.path.exists(os.path.join(folder, project))
+    try:
+        tuner = tuning.make_tuner(
+            args.tuner, hypermodel, args.max_trials, folder, project,
+            seed=args.seed, epochs=args.epochs,
+            worker_timeout=args.worker_timeout,
+        )
+    except ValueError:
+        if new:  # leave nothing half-written
+            shutil.rmtree(os.path.join(folder, project), ignore_errors=True)
+        raise
     tuner.search(verbose=min(verbosity(args), 1))
     if role == "worker":
         print(f"worker {os.environ['KERASTUNER_TUNER_ID']}: no trials left")

@@ -14,7 +14,9 @@ from helpers import load_recipe  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _seed():
-    keras.utils.set_random_seed(1234)
+    from kzoo import backend
+
+    backend.set_random_seed(1234)
     yield
     keras.backend.clear_session()
 

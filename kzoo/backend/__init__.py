@@ -5,11 +5,45 @@ parallelism and the plain-PyTorch reference loop; each is tested equal to
 the generic `keras.ops` path.
 """
 
+import random
+import sys
+
 import keras
+import numpy as np
 
 from kzoo.backend.inputs import fit_arguments  # noqa: F401
 from kzoo.backend.inputs import steps_per_execution  # noqa: F401
 from kzoo.backend.lstm import LSTM  # noqa: F401
+
+
+def set_random_seed(seed):
+    """`keras.utils.set_random_seed`, without importing TensorFlow needlessly.
+
+    Keras's function also seeds TensorFlow whenever it is installed, which
+    imports it: seconds of start-up and hundreds of MiB on the JAX and
+    PyTorch backends of an environment that has all three (the test
+    matrix's). Here TensorFlow is seeded only when it is the backend or
+    already imported; everything else is as Keras does it (Python, NumPy,
+    torch, and Keras's global seed generator, reset).
+    """
+    if keras.backend.backend() == "tensorflow" or "tensorflow" in sys.modules:
+        keras.utils.set_random_seed(seed)
+        return
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"`seed` must be an integer. Received: seed={seed!r}")
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from keras.src.utils import rng_utils
+
+    global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
+    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR,
+                                      None)
+    random.seed(seed)
+    np.random.seed(seed)
+    if keras.backend.backend() == "torch":
+        import torch
+
+        torch.manual_seed(seed)
 
 
 def enable_determinism():

@@ -37,7 +37,7 @@ def step(n_head, vocab, dim=64, batch=64, length=96, repeats=3):
 
     Call in a fresh process for a meaningful peak RSS.
     """
-    keras.utils.set_random_seed(0)
+    kzoo_backend.set_random_seed(0)
     inputs = keras.Input((length, dim))
     hidden = keras.layers.Dense(dim, name="encoder")(inputs)
     if n_head == 1:

@@ -5,6 +5,7 @@ import time
 import keras
 import numpy as np
 
+from kzoo import backend as kzoo_backend
 from kzoo import data
 from kzoo import models
 from kzoo import training
@@ -27,7 +28,7 @@ def throughput(name, series, jit_compile="auto", epochs=5, **overrides):
     plan = training.plan_run(name, overrides, series)
     hp = plan.hparams
     x, y = data.prepare(series, hp["time_steps"], plan.target).train
-    keras.utils.set_random_seed(0)
+    kzoo_backend.set_random_seed(0)
     model = models.build(name, **hp)
     if not model.trainable_weights:
         return None

@@ -4,7 +4,7 @@ import dataclasses
 
 import numpy as np
 
-from kzoo.data.datasets import DataError
+from kzoo.data.series import DataError
 
 
 @dataclasses.dataclass

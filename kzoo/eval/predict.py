@@ -16,17 +16,29 @@ from kzoo.eval.run_dir import load_run
 MAX_HORIZON_STARTS = 32
 
 
-def load_series(config, spec=None):
-    """The series to evaluate: the run's own, or `spec` (own statistics)."""
+def load_series(config, spec=None, encoding=None):
+    """The series to evaluate: the run's own, or `spec` (own statistics).
+
+    `encoding`: of a `csv:` file (default: the one the run was trained
+    with, for its own series; UTF-8 for another).
+    """
     own = spec is None or spec == config["dataset"]
     spec = config["dataset"] if spec is None else spec
+    if own and encoding is None:
+        encoding = config.get("dataset_encoding")
     trained_on_csv = config["dataset"].startswith("csv:")
     if (spec.startswith("csv:") and trained_on_csv and not own
             and not _has_column(spec)):
-        series = data.load_csv(spec[4:], config["label"])
+        series = data.load_csv(spec[4:], config["label"], encoding)
         series.spec = spec
     else:
-        series = data.load(spec)
+        series = data.load(spec, encoding)
+    ts = config["hparams"]["time_steps"]
+    if len(series.values) < ts + 2:
+        raise DataError(
+            f"{series.spec} has {len(series.values)} values: shorter than the "
+            f"run's time_steps={ts} plus 2"
+        )
     if own:
         norm = data.ZScore(**config["normalization"])
     else:
@@ -39,7 +51,8 @@ def _has_column(spec):
     return not os.path.exists(rest) and ":" in rest
 
 
-def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0):
+def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0,
+                 encoding=None, log=None):
     """Forecast a series with a run's model and write plots and metrics.
 
     Args:
@@ -50,6 +63,8 @@ def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0):
             `predict_rate` fraction of the series instead of right after
             the first window.
         verbose: 1 shows a progress bar over rollout steps.
+        encoding: text encoding of a `csv:` spec (see `load_series`).
+        log: if given, called first with one line describing the series.
 
     Returns:
         The metrics dict (also written to `metrics_<ds>.json`).
@@ -59,15 +74,12 @@ def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0):
         raise DataError(
             f"--predict-rate must be in (0, 1), got {predict_rate}"
         )
-    series, norm, own = load_series(config, spec)
+    series, norm, own = load_series(config, spec, encoding)
+    if log is not None:
+        log(series.describe())
     ts = config["hparams"]["time_steps"]
     target = config["target"]
     n = len(series.values)
-    if n < ts + 2:
-        raise DataError(
-            f"{series.spec} has {n} values: shorter than the run's "
-            f"time_steps={ts} plus 2"
-        )
     z = norm.transform(series.values)
 
     batch = norm.inverse(forecast.one_step(model, z, ts, target))

@@ -1,7 +1,6 @@
 """Tables over many runs: sorted results and average-rank analysis."""
 
 import itertools
-import json
 import math
 import os
 
@@ -9,17 +8,22 @@ from kzoo.data import DataError
 from kzoo.eval.run_dir import CONFIG_FILE
 from kzoo.eval.run_dir import METRICS_FILE
 from kzoo.eval.run_dir import PARTIAL_PREFIX
+from kzoo.eval.run_dir import read_json
+from kzoo.eval.run_dir import read_metrics
+from kzoo.eval.tables import markdown_table
 
 COLUMNS = ("Predict/mse_regressive", "Predict/mse_batch", "Final/train_loss",
            "Final/val_loss")
 METRICS = COLUMNS + ("Final/val_mse_next",)
 
 
-def collect_runs(root, dataset=None):
+def collect_runs(root, dataset=None, on_skip=None):
     """Every finished run under `root`, as a flat dict of metrics and values.
 
     `Predict/*` come from `metrics_<dataset>.json` written by
-    `recipes/predict.py` (default: each run's own dataset).
+    `recipes/predict.py` (default: each run's own dataset). A run whose
+    files are damaged is left out and `on_skip(message)` is called, if
+    given, with one line naming it.
     """
     if not os.path.isdir(root):
         raise DataError(f"no such directory: {root}")
@@ -28,28 +32,48 @@ def collect_runs(root, dataset=None):
         dirs[:] = sorted(d for d in dirs if not d.startswith(PARTIAL_PREFIX))
         if METRICS_FILE not in files or CONFIG_FILE not in files:
             continue
-        with open(os.path.join(folder, CONFIG_FILE), encoding="utf-8") as f:
-            config = json.load(f)
-        with open(os.path.join(folder, METRICS_FILE), encoding="utf-8") as f:
-            metrics = json.load(f)
-        row = {
-            "run_dir": folder,
-            "name": config.get("name", os.path.basename(folder)),
-            "values": {"model": config["model"], **_flat(config["hparams"]),
-                       "backend": config.get("backend", "-")},
-            "Final/train_loss": metrics.get("train_loss"),
-            "Final/val_loss": metrics.get("val_loss"),
-            "Final/val_mse_next": metrics.get("val_mse_next"),
-        }
-        ds = dataset or config.get("dataset_name")
-        predicted = os.path.join(folder, f"metrics_{ds}.json")
-        if os.path.isfile(predicted):
-            with open(predicted) as f:
-                result = json.load(f)
-            row["Predict/mse_batch"] = result["batch"]["mse"]
-            row["Predict/mse_regressive"] = result["regressive"]["mse"]
-        rows.append(row)
+        try:
+            rows.append(_row(folder, dataset))
+        except DataError as error:
+            if on_skip is not None:
+                on_skip(f"skipped {folder}: {error}")
     return rows
+
+
+def _row(folder, dataset):
+    config = read_json(os.path.join(folder, CONFIG_FILE))
+    if not isinstance(config.get("model"), str) or not isinstance(
+            config.get("hparams"), dict):
+        raise DataError(f"{os.path.join(folder, CONFIG_FILE)} is damaged: "
+                        "no 'model' and 'hparams'")
+    metrics = read_metrics(folder)
+    row = {
+        "run_dir": folder,
+        "name": config.get("name", os.path.basename(folder)),
+        "values": {"model": config["model"], **_flat(config["hparams"]),
+                   "backend": config.get("backend", "-")},
+        "status": metrics["status"],
+        "epochs": metrics.get("epochs"),
+        "Final/train_loss": _number(metrics.get("train_loss")),
+        "Final/val_loss": _number(metrics.get("val_loss")),
+        "Final/val_mse_next": _number(metrics.get("val_mse_next")),
+    }
+    ds = dataset or config.get("dataset_name")
+    predicted = os.path.join(folder, f"metrics_{ds}.json")
+    if os.path.isfile(predicted):
+        result = read_json(predicted)
+        try:
+            row["Predict/mse_batch"] = _number(result["batch"]["mse"])
+            row["Predict/mse_regressive"] = _number(
+                result["regressive"]["mse"])
+        except (KeyError, TypeError):
+            raise DataError(f"{predicted} is damaged: no batch and "
+                            "regressive mse") from None
+    return row
+
+
+def _number(value):
+    return value if isinstance(value, (int, float)) else None
 
 
 def _flat(hparams):
@@ -74,17 +98,22 @@ def _fmt(value):
 
 
 def runs_table(rows, top=None):
-    """Markdown: Model | Predict/mse_regressive | ... | Final/val_loss."""
-    lines = ["| Model | " + " | ".join(COLUMNS) + " |",
-             "|---" * (len(COLUMNS) + 1) + "|"]
+    """Markdown: Model | Predict/mse_regressive | ... | Final/val_loss | Status.
+
+    Status is `complete`, or `diverged at epoch N` for a run whose loss
+    became NaN or infinite.
+    """
     backends = {row["values"].get("backend") for row in rows}
+    cells = []
     for row in rows[:top]:
-        cells = " | ".join(_fmt(row.get(c)) for c in COLUMNS)
         name = row["name"]
         if len(backends) > 1:
             name += f" [{row['values']['backend']}]"
-        lines.append(f"| {name} | {cells} |")
-    return "\n".join(lines)
+        status = row.get("status", "complete")
+        if status == "diverged":
+            status = f"diverged at epoch {row.get('epochs')}"
+        cells.append([name, *(_fmt(row.get(c)) for c in COLUMNS), status])
+    return markdown_table(("Model",) + COLUMNS + ("Status",), cells)
 
 
 def varying_keys(rows):

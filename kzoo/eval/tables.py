@@ -12,18 +12,26 @@ def markdown_table(header, rows):
 
 
 RESULT_COLUMNS = ("File", "Loss", "val_mse_next", "params", "backend",
-                  "wall_s")
+                  "wall_s", "status")
+
+
+def _number(value, spec):
+    return "nan" if value is None else format(value, spec)
 
 
 def result_cells(metrics, out_root):
     """One run's cells in the reference's table (its `File | Loss`)."""
+    status = metrics.get("status", "complete")
+    if status == "diverged":
+        status = f"diverged at epoch {metrics.get('epochs')}"
     return (
         os.path.relpath(metrics["run_dir"], out_root),
-        f"{metrics['val_loss']:.6g}",
-        f"{metrics['val_mse_next']:.6g}",
+        _number(metrics["val_loss"], ".6g"),
+        _number(metrics["val_mse_next"], ".6g"),
         metrics["params"],
         metrics["backend"],
-        f"{metrics['wall_s']:.1f}",
+        _number(metrics["wall_s"], ".1f"),
+        status,
     )
 
 
@@ -34,11 +42,19 @@ def results_table(rows, out_root):
 
 
 def append_results(rows, out_root):
-    """Append rows to `OUT/results.md`, writing the header the first time."""
+    """Append rows to `OUT/results.md` (the header the first time).
+
+    A run already in the file is not added again.
+    """
     path = os.path.join(out_root, "results.md")
-    new = not os.path.exists(path)
+    old = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
     table = results_table(rows, out_root).splitlines()
+    lines = [line for line in table[2:] if line.split(" | ")[0] + " |"
+             not in old]
     with open(path, "a", encoding="utf-8") as f:
-        for line in table if new else table[2:]:
+        for line in (table[:2] if not old else []) + lines:
             f.write(line + "\n")
     return path

@@ -2,9 +2,10 @@
 
 import os
 
-import keras
 import keras_tuner
 
+from kzoo import backend as kzoo_backend
+from kzoo import models
 from kzoo import training
 from kzoo.tuning.space import family_space
 from kzoo.tuning.space import fit_heads
@@ -44,6 +45,11 @@ class KzooHyperModel(keras_tuner.HyperModel):
         self.seed = seed
         self.space = family_space(model, space)
         self.verbose = verbose
+        # Every window length must fit the series before any trial starts.
+        default = models.spec(model).defaults["time_steps"]
+        for steps in self.space.get("time_steps", [default]):
+            training.plan_run(model, {"time_steps": steps}, series, split,
+                              seed, out)
 
     def values(self, hp):
         drawn = {key: hp.Choice(key, values)
@@ -56,7 +62,7 @@ class KzooHyperModel(keras_tuner.HyperModel):
 
     def build(self, hp):
         plan = self._plan(hp)
-        keras.utils.set_random_seed(self.seed)
+        kzoo_backend.set_random_seed(self.seed)
         return training.build_model(plan)
 
     def fit(self, hp, model, *args, callbacks=None, **kwargs):

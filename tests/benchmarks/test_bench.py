@@ -39,3 +39,5 @@ def test_bad_section(tmp_path, capsys):
     recipe = load_recipe("bench")
     assert recipe.cli(["--sections", "speedy", "--out", str(tmp_path)]) == 2
     assert "unknown section(s) speedy" in capsys.readouterr().err
+    assert recipe.cli(["--memory-limit-gb", "-1", "--out", str(tmp_path)]) == 2
+    assert "--memory-limit-gb must be > 0" in capsys.readouterr().err

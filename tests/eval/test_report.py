@@ -42,9 +42,9 @@ def test_table_sorted_by_metric(runs):
     table = report.runs_table(rows, top=2).splitlines()
     assert table[0] == ("| Model | Predict/mse_regressive | "
                         "Predict/mse_batch | Final/train_loss | "
-                        "Final/val_loss |")
+                        "Final/val_loss | Status |")
     assert len(table) == 4
-    assert table[2].startswith("| run1 | 0.3 | 0.03 | 0.05 | 0.1 |")
+    assert table[2] == "| run1 | 0.3 | 0.03 | 0.05 | 0.1 | complete |"
 
 
 def test_average_ranks_by_hand(runs):
@@ -85,3 +85,28 @@ def test_report_recipe(runs, capsys, tmp_path):
     assert os.path.getsize(png) > 0
     assert recipe.cli([str(tmp_path / "none")]) == 2
     assert capsys.readouterr().err.startswith("error: no such directory")
+
+
+def test_damaged_and_diverged_runs(runs, capsys):
+    from helpers import load_recipe
+
+    bad = os.path.join(runs, "broken", "2024-01-01-00-00-00")
+    os.makedirs(bad)
+    open(os.path.join(bad, "config.json"), "w").write("[1, 2]")
+    open(os.path.join(bad, "metrics.json"), "w").write("{}")
+    diverged = os.path.join(runs, "run0", "2024-01-01-00-00-00")
+    json.dump({"status": "diverged", "epochs": 2, "val_loss": None,
+               "train_loss": None, "val_mse_next": None},
+              open(os.path.join(diverged, "metrics.json"), "w"))
+    skipped = []
+    rows = report.collect_runs(runs, on_skip=skipped.append)
+    assert len(rows) == 4 and len(skipped) == 1
+    assert skipped[0].startswith(f"skipped {bad}: ")
+    assert "is damaged: it holds a list" in skipped[0]
+    table = report.runs_table(report.sort_runs(rows, "Final/val_loss"))
+    assert "| run0 | 1.2 | 0.12 | - | - | diverged at epoch 2 |" in table
+    recipe = load_recipe("report")
+    assert recipe.cli([runs, "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("warning: skipped ")
+    assert "diverged at epoch 2" in captured.out

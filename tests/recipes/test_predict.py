@@ -48,7 +48,7 @@ def test_bad_inputs(recipe, run_dir, tmp_path, capsys):
     shutil.copytree(run_dir, corrupt)
     (corrupt / "model.keras").write_bytes(b"not a zip file")
     assert recipe.cli([str(corrupt)]) == 2
-    assert "cannot load" in _one_line_error(capsys)
+    assert "model.keras is damaged (not a complete" in _one_line_error(capsys)
 
     before = sorted(os.listdir(run_dir))
     short = write_csv(tmp_path / "short.csv", smooth_series(10))
@@ -74,3 +74,56 @@ def test_a_kzoo_0_1_run_is_refused_with_a_way_out(recipe, run_dir, tmp_path,
     (old / "config.json").write_text(json.dumps(config))
     assert recipe.cli([str(old)]) == 2
     assert "saved by kzoo 0.1" in _one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda c: [c], "config.json is damaged: it holds a list"),
+        (lambda c: {k: v for k, v in c.items() if k != "hparams"},
+         "config.json is damaged: no 'hparams' (an object)"),
+        (lambda c: {**c, "normalization": {"mean": 0, "std": 0}},
+         "config.json is damaged: normalization is"),
+        (lambda c: {**c, "target": "sideways"},
+         "config.json is damaged: target is 'sideways'"),
+    ],
+)
+def test_a_damaged_config_is_one_line(recipe, run_dir, tmp_path, capsys,
+                                      damage, message):
+    bad = tmp_path / "bad"
+    shutil.copytree(run_dir, bad)
+    config = json.loads((bad / "config.json").read_text())
+    (bad / "config.json").write_text(json.dumps(damage(config)))
+    assert recipe.cli([str(bad)]) == 2
+    assert message in _one_line_error(capsys)
+
+
+def test_a_truncated_model_is_named_damaged(recipe, run_dir, tmp_path,
+                                            capsys):
+    bad = tmp_path / "bad"
+    shutil.copytree(run_dir, bad)
+    data = (bad / "model.keras").read_bytes()
+    (bad / "model.keras").write_bytes(data[: len(data) // 2])
+    assert recipe.cli([str(bad)]) == 2
+    error = _one_line_error(capsys)
+    assert "model.keras is damaged (not a complete .keras archive" in error
+
+
+def test_a_one_value_series_is_too_short_not_constant(recipe, run_dir,
+                                                       tmp_path, capsys):
+    one = tmp_path / "one.csv"
+    one.write_text("t,formaldehyde(ug/m³)\n0,5.0\n", encoding="utf-8")
+    assert recipe.cli([run_dir, "--dataset", f"csv:{one}"]) == 2
+    assert "has 1 values: shorter than the run's time_steps=12" in (
+        _one_line_error(capsys))
+
+
+def test_a_diverged_run_is_not_forecast(recipe, run_dir, tmp_path, capsys):
+    bad = tmp_path / "diverged"
+    shutil.copytree(run_dir, bad)
+    metrics = json.loads((bad / "metrics.json").read_text())
+    metrics.update(status="diverged", epochs=3)
+    (bad / "metrics.json").write_text(json.dumps(metrics))
+    assert recipe.cli([str(bad)]) == 2
+    assert "diverged (its loss became NaN or infinite at epoch 3)" in (
+        _one_line_error(capsys))

@@ -1,7 +1,10 @@
+import glob
+import json
 import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from helpers import ROOT
@@ -43,6 +46,18 @@ def _errors(capsys):
         (["--model", "vqlnmlp", "--vocab-size", "0", "--dataset", "csv:{csv}"],
          "`vocab_size` must be an integer in [1, 2147483647]. Received: "
          "vocab_size=0"),
+        (["--model", "vqlnmlp", "--vocab-size", "2147483648",
+          "--dataset", "csv:{csv}"], "vocab_size=2147483648"),
+        (["--model", "vqlnmlp", "--vocab-size", "1073741824", "--d-model",
+          "4096", "--dataset", "csv:{csv}"],
+         "the codebook tables need 1.64e+04 GiB, more than half"),
+        (["--dataset", "csv:{huge}"], "values as large as 7e+300"),
+        (["--dataset", "csv:{text}"], "which csv: takes as the time axis"),
+        (["--dataset", "csv:{units}"], "non-numeric or missing values at "
+         "line(s) 2"),
+        (["--dataset", "csv:{latin}"], "give its encoding, e.g. --encoding"),
+        (["--dataset", "csv:{csv}", "--encoding", "klingon"],
+         "unknown text encoding 'klingon'"),
         (["--model", "cachevq", "--sizes", "64,32", "--dataset", "csv:{csv}"],
          "strictly increase"),
     ],
@@ -53,8 +68,19 @@ def test_bad_input_is_one_line_exit_2_nothing_written(
     bad = tmp_path / "bad.csv"
     bad.write_text("t,v\n0,1\n1,x\n"
                    + "".join(f"{i},{i}\n" for i in range(2, 200)))
+    files = {"csv": csv, "bad": bad}
+    for name, rows in (
+        ("huge", [f"{i},{(1 + i % 7) * 1e300}" for i in range(200)]),
+        ("text", [f"{i},ppm" for i in range(200)]),
+        ("units", ["h,ug/m3"] + [f"{i},{i % 9}" for i in range(200)]),
+    ):
+        files[name] = tmp_path / f"{name}.csv"
+        files[name].write_text("t,v\n" + "\n".join(rows) + "\n")
+    files["latin"] = tmp_path / "latin.csv"
+    files["latin"].write_bytes("t,\xb5g\n".encode("latin-1") + "".join(
+        f"{i},{i % 9}\n" for i in range(200)).encode())
     out = tmp_path / "runs"
-    args = [a.format(csv=csv, bad=bad) for a in args]
+    args = [a.format(**files) for a in args]
     code = train_recipe.cli(args + ["--out", str(out), "--epochs", "1"])
     assert code == 2
     assert message in _errors(capsys)
@@ -70,8 +96,8 @@ def test_several_models_one_run(train_recipe, capsys, tmp_path, csv):
     ])
     assert code == 0
     printed = capsys.readouterr().out
-    assert ("| File | Loss | val_mse_next | params | backend | wall_s |"
-            in printed)
+    assert ("| File | Loss | val_mse_next | params | backend | wall_s | "
+            "status |" in printed)
     assert "vqlnmlp_vs16_dm8_y_w_ts16_lr0.007/" in printed
     assert "persistence_y_w_ts16_lr0.001/" in printed
     results = (out / "results.md").read_text().splitlines()
@@ -139,3 +165,42 @@ def test_command_line_error_has_no_traceback(tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: argument --model: invalid choice: 'nope'")
     assert not (tmp_path / "runs").exists()
+
+
+def test_encoding_gz_and_which_column(train_recipe, capsys, tmp_path):
+    import gzip
+
+    path = tmp_path / "y+w.csv.gz"
+    with gzip.open(path, "wt", encoding="latin-1") as f:
+        f.write("t,\xb5g/m3\n" + "".join(f"{i},{np.sin(i / 5)}\n"
+                                          for i in range(120)))
+    out = tmp_path / "runs"
+    assert train_recipe.cli([
+        "--model", "persistence", "--dataset", f"csv:{path}",
+        "--encoding", "latin-1", "--time-steps", "16", "--quiet",
+        "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == (f"data: csv:{path} (column '\xb5g/m3' of {path}, "
+                          "120 values, time axis 't')")
+    (run,) = os.listdir(out / "persistence_y_w_ts16_lr0.001")
+    config = json.load(open(out / "persistence_y_w_ts16_lr0.001" / run /
+                            "config.json"))
+    assert config["dataset_encoding"] == "latin-1"
+
+
+def test_a_diverged_run_is_recorded_as_diverged(train_recipe, capsys,
+                                                tmp_path, csv):
+    out = tmp_path / "runs"
+    assert train_recipe.cli([
+        "--model", "linear", "--dataset", f"csv:{csv}", "--time-steps", "16",
+        "--lr", "1e30", "--epochs", "5", "--quiet", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "diverged at epoch" in printed
+    (run_dir,) = glob.glob(str(out / "linear_*" / "*"))
+    text = open(os.path.join(run_dir, "metrics.json")).read()
+    metrics = json.loads(text, parse_constant=lambda c: pytest.fail(c))
+    assert metrics["status"] == "diverged"
+    assert 1 <= metrics["epochs"] < 5
+    assert metrics["val_loss"] is None and metrics["val_mse_next"] is None
+    results = open(out / "results.md").read()
+    assert f"| diverged at epoch {metrics['epochs']} |" in results

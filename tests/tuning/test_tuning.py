@@ -74,12 +74,14 @@ def test_tiny_search_writes_runs_and_resumes(recipe, csv, tmp_path, capsys):
         (["--space", "lr="], "range of lr is empty"),
         (["--space", "vocab_size=0,8"], "Received: vocab_size=0"),
         (["--space", "read=soft,warm"], "`read` must be one of"),
+        (["--space", "time_steps=12,100000"], "too short for time_steps"),
     ],
 )
 def test_bad_input(recipe, csv, tmp_path, capsys, extra, message):
     assert recipe.cli(_args(csv, tmp_path / "t") + extra) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / "t").exists()  # nothing half-written
 
 
 def _free_port():
