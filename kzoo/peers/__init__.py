@@ -1,11 +1,13 @@
 """kzoo peers: forecasters from well-kept libraries, beside kzoo's models.
 
-Plain NumPy, no Keras: `Persistence` and `LinearAR` (least squares on the
-last `order` values). Each has `fit(z_train)`, `one_step(z, start, end)`
+Plain NumPy and reservoirpy, no Keras: `Persistence`, `LinearAR` (least
+squares on the last `order` values) and `EchoStateNetwork` (reservoirpy
+`Reservoir` + `Ridge`). Each has `fit(z_train)`, `one_step(z, start, end)`
 and `rollout(z, starts, steps)` with the semantics of
 `kzoo.eval.forecast` (see `kzoo.peers.base`).
 """
 
 from kzoo.peers.base import Peer
+from kzoo.peers.esn import EchoStateNetwork
 from kzoo.peers.linear import LinearAR
 from kzoo.peers.linear import Persistence
