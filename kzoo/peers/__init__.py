@@ -5,7 +5,8 @@ squares on the last `order` values) and `EchoStateNetwork` (reservoirpy
 `Reservoir` + `Ridge`). Each has `fit(z_train)`, `one_step(z, start, end)`
 and `rollout(z, starts, steps)` with the semantics of
 `kzoo.eval.forecast` (see `kzoo.peers.base`); `select_ar` and
-`select_esn` choose settings on a validation part.
+`select_esn` choose settings on a validation part; `kzoo.peers.protocols`
+runs the Santa Fe laser and Mackey-Glass benchmarks.
 """
 
 from kzoo.peers.base import Peer
