@@ -2,9 +2,12 @@
 
 Every check raises `ValueError` naming the argument and the value received,
 in Keras's style: "`vocab_size` must be an integer >= 1. Received:
-vocab_size=0". The model registry and the recipes rely on these checks
-rather than repeating them.
+vocab_size=0". The model registry, the peers and the recipes rely on these
+checks rather than repeating them. Plain Python: no backend needed.
 """
+
+import math
+import numbers
 
 # Codes are int32 on every backend.
 MAX_INT32 = 2**31 - 1
@@ -14,7 +17,7 @@ def check_int(name, value, minimum=1, maximum=None):
     """`ValueError` unless `value` is an int in `[minimum, maximum]`."""
     if (
         isinstance(value, bool)
-        or not isinstance(value, int)
+        or not isinstance(value, numbers.Integral)
         or value < minimum
         or (maximum is not None and value > maximum)
     ):
@@ -25,17 +28,23 @@ def check_int(name, value, minimum=1, maximum=None):
         )
 
 
-def check_number(name, value, minimum=None, strict=True):
-    """`ValueError` unless `value` is a real number above `minimum`.
+def check_number(name, value, minimum=None, strict=True, maximum=None):
+    """`ValueError` unless `value` is a finite real number in the bounds.
 
-    `strict`: `value > minimum`; otherwise `value >= minimum`.
+    `strict`: `value > minimum`; otherwise `value >= minimum`. `maximum` is
+    inclusive.
     """
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = (isinstance(value, numbers.Real) and not isinstance(value, bool)
+          and math.isfinite(value))
     if ok and minimum is not None:
         ok = value > minimum if strict else value >= minimum
+    if ok and maximum is not None:
+        ok = value <= maximum
     if not ok:
         bound = "" if minimum is None else (
             f" {'>' if strict else '>='} {minimum}")
+        if maximum is not None:
+            bound += f" and <= {maximum}"
         raise ValueError(
             f"`{name}` must be a number{bound}. Received: {name}={value!r}"
         )

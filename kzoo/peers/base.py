@@ -11,57 +11,12 @@ A peer forecasts a z-scored univariate series `z` with the semantics of
 
 Only `z[:t]` is read to forecast `z[t]`, so `z` may end where the
 forecasts start (`start == len(z)` in a rollout forecasts beyond it).
-Checks raise `ValueError` naming the argument, as in `kzoo.layers.checks`
-(not imported here: the peers are plain NumPy and reservoirpy).
+Checks raise `ValueError` naming the argument (`kzoo.layers.checks`).
 """
 
 import numpy as np
 
-
-def check_int(name, value, minimum=1, maximum=None):
-    """`ValueError` unless `value` is an int in `[minimum, maximum]`."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer))
-        or value < minimum
-        or (maximum is not None and value > maximum)
-    ):
-        bound = f">= {minimum}" if maximum is None else (
-            f"in [{minimum}, {maximum}]")
-        raise ValueError(
-            f"`{name}` must be an integer {bound}. Received: {name}={value!r}"
-        )
-
-
-def check_number(name, value, minimum=None, strict=True, maximum=None):
-    """`ValueError` unless `value` is a real number in the given bounds.
-
-    `strict`: `value > minimum`; otherwise `value >= minimum`. `maximum`
-    is inclusive.
-    """
-    ok = (isinstance(value, (int, float, np.floating))
-          and not isinstance(value, bool) and np.isfinite(value))
-    if ok and minimum is not None:
-        ok = value > minimum if strict else value >= minimum
-    if ok and maximum is not None:
-        ok = value <= maximum
-    if not ok:
-        bound = "" if minimum is None else (
-            f" {'>' if strict else '>='} {minimum}")
-        if maximum is not None:
-            bound += f" and <= {maximum}"
-        raise ValueError(
-            f"`{name}` must be a number{bound}. Received: {name}={value!r}"
-        )
-
-
-def check_choice(name, value, choices):
-    """`ValueError` unless `value` is one of `choices`."""
-    if value not in choices:
-        raise ValueError(
-            f"`{name}` must be one of {tuple(choices)}. "
-            f"Received: {name}={value!r}"
-        )
+from kzoo.layers.checks import check_int
 
 
 def as_series(name, z, min_length=1):

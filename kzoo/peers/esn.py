@@ -31,9 +31,9 @@ from reservoirpy.mat_gen import bernoulli
 from reservoirpy.nodes import Reservoir
 from reservoirpy.nodes import Ridge
 
+from kzoo.layers.checks import check_int
+from kzoo.layers.checks import check_number
 from kzoo.peers.base import Peer
-from kzoo.peers.base import check_int
-from kzoo.peers.base import check_number
 
 
 class EchoStateNetwork(Peer):

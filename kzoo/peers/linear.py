@@ -2,9 +2,9 @@
 
 import numpy as np
 
+from kzoo.layers.checks import check_int
+from kzoo.layers.checks import check_number
 from kzoo.peers.base import Peer
-from kzoo.peers.base import check_int
-from kzoo.peers.base import check_number
 
 
 class Persistence(Peer):

@@ -22,10 +22,10 @@ import itertools
 
 import numpy as np
 
+from kzoo.layers.checks import check_choice
+from kzoo.layers.checks import check_int
+from kzoo.layers.checks import check_number
 from kzoo.peers.base import as_series
-from kzoo.peers.base import check_choice
-from kzoo.peers.base import check_int
-from kzoo.peers.base import check_number
 from kzoo.peers.esn import EchoStateNetwork
 from kzoo.peers.linear import LinearAR
 
