@@ -17,6 +17,10 @@ from kzoo.layers import DelayEmbedding
 from kzoo.layers import ProductCodebook
 from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
+from kzoo.layers.checks import check_number
+from kzoo.layers.forecast import ChangeForecast
+from kzoo.layers.forecast import WindowDenormalization
+from kzoo.layers.forecast import WindowNormalization
 from kzoo.layers.positional import ENCODINGS
 from kzoo.models.model import Model
 
@@ -24,7 +28,43 @@ PE_CHOICES = ("none",) + tuple(ENCODINGS)
 METHODS = ("flat", "product", "hierarchy")
 
 
-def build_lstm(time_steps=None, units=64, layers=2, name="lstm"):
+def forecaster(network, time_steps, target, change=False, revin=False,
+               noise=0.0, name=None):
+    """The model around a network: its input and the forecasting options.
+
+    Args:
+        network: function of the `(B, T, 1)` window tensor returning the
+            network's output (`(B, T, 1)` aligned, `(B, 1)` last).
+        time_steps: window length (`None`: any).
+        target: `"aligned"` or `"last"`.
+        change: the network predicts the change from the last input value
+            (`ChangeForecast`).
+        revin: each window is normalised by its own statistics and the
+            forecast scaled back (`WindowNormalization`, RevIN).
+        noise: standard deviation of Gaussian noise added to the window
+            while training (`keras.layers.GaussianNoise`; the targets stay
+            clean), which makes fed-back forecasts sturdier.
+        name: the model's name.
+    """
+    check_number("noise", noise, minimum=0, strict=False)
+    inputs = keras.Input((time_steps, 1), name="series")
+    window = inputs
+    if noise:
+        window = keras.layers.GaussianNoise(noise, name="input_noise")(window)
+    if revin:
+        window, mean, std = WindowNormalization(
+            causal=target == "aligned", name="revin")(inputs)
+    outputs = network(window)
+    if change:
+        outputs = ChangeForecast(target, name="change")([window, outputs])
+    if revin:
+        outputs = WindowDenormalization(target, name="revin_restore")(
+            [outputs, mean, std])
+    return Model(inputs, outputs, name=name)
+
+
+def build_lstm(time_steps=None, units=64, layers=2, change=False, revin=False,
+               noise=0.0, name="lstm"):
     """Reference `lstm_linear1`: stacked LSTMs, Dense(1) on the last step.
 
     Xavier-uniform kernels (recurrent ones too) and zero biases, no forget
@@ -33,21 +73,22 @@ def build_lstm(time_steps=None, units=64, layers=2, name="lstm"):
     """
     check_int("units", units)
     check_int("layers", layers)
-    inputs = keras.Input((time_steps, 1), name="series")
-    hidden = inputs
-    for i in range(layers):
-        hidden = LSTM(
-            units,
-            return_sequences=i < layers - 1,
-            kernel_initializer="glorot_uniform",
-            recurrent_initializer="glorot_uniform",
-            unit_forget_bias=False,
-            name=f"lstm_{i + 1}",
+
+    def network(hidden):
+        for i in range(layers):
+            hidden = LSTM(
+                units,
+                return_sequences=i < layers - 1,
+                kernel_initializer="glorot_uniform",
+                recurrent_initializer="glorot_uniform",
+                unit_forget_bias=False,
+                name=f"lstm_{i + 1}",
+            )(hidden)
+        return keras.layers.Dense(
+            1, kernel_initializer="glorot_uniform", name="head"
         )(hidden)
-    outputs = keras.layers.Dense(
-        1, kernel_initializer="glorot_uniform", name="head"
-    )(hidden)
-    return Model(inputs, outputs, name=name)
+
+    return forecaster(network, time_steps, "last", change, revin, noise, name)
 
 
 def make_codebook(
@@ -92,6 +133,9 @@ def build_codebook_mlp(
     patch=1,
     n_mix=0,
     residual=False,
+    change=False,
+    revin=False,
+    noise=0.0,
     name="vqlnmlp",
 ):
     """Reference `vq*mlp` family: a `CodebookBlock` on every time step.
@@ -120,15 +164,18 @@ def build_codebook_mlp(
         CausalTokenMixing(max_length or time_steps, name=f"mixing_{i + 1}")
         for i in range(n_mix)
     ]
-    inputs = keras.Input((time_steps, 1), name="series")
-    hidden = inputs
-    if patch > 1:
-        hidden = DelayEmbedding(patch, name="delay_embedding")(hidden)
-    outputs = CodebookBlock(
+    block = CodebookBlock(
         d_model, layer, positional_encoding=encoding, layer_norm=layer_norm,
         mixers=mixers, residual=residual, name="block",
-    )(hidden)
-    return Model(inputs, outputs, name=name)
+    )
+
+    def network(hidden):
+        if patch > 1:
+            hidden = DelayEmbedding(patch, name="delay_embedding")(hidden)
+        return block(hidden)
+
+    return forecaster(network, time_steps, "aligned", change, revin, noise,
+                      name)
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -157,13 +204,16 @@ def build_persistence(time_steps=None, name="persistence"):
     return Model(inputs, LastValue(name="last_value")(inputs), name=name)
 
 
-def build_linear(time_steps=96, name="linear"):
+def build_linear(time_steps=96, change=False, revin=False, noise=0.0,
+                 name="linear"):
     """Baseline: one Dense over the whole window to the next value."""
     if time_steps is None:
         raise ValueError("the linear model needs a fixed time_steps")
-    inputs = keras.Input((time_steps, 1), name="series")
-    hidden = keras.layers.Flatten(name="flatten")(inputs)
-    outputs = keras.layers.Dense(
-        1, kernel_initializer="glorot_uniform", name="head"
-    )(hidden)
-    return Model(inputs, outputs, name=name)
+
+    def network(window):
+        hidden = keras.layers.Flatten(name="flatten")(window)
+        return keras.layers.Dense(
+            1, kernel_initializer="glorot_uniform", name="head"
+        )(hidden)
+
+    return forecaster(network, time_steps, "last", change, revin, noise, name)

@@ -10,6 +10,7 @@ import dataclasses
 from kzoo.layers.base_codebook import READS
 from kzoo.layers.cache_hierarchy import ORDERS
 from kzoo.models.builders import PE_CHOICES
+from kzoo.models.registry import SCHEDULES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,6 +26,27 @@ HYPERPARAMETERS = {
     "lr": Hyperparameter("Adam learning rate"),
     "epochs": Hyperparameter("training epochs"),
     "batch_size": Hyperparameter("batch size"),
+    "patience": Hyperparameter(
+        "keep the weights of the epoch with the best val_mse_next and stop "
+        "after this many epochs without improvement; 0 keeps the final "
+        "epoch's weights (the reference)"),
+    "schedule": Hyperparameter(
+        "learning-rate schedule: constant (the reference), cosine decay to "
+        "1%% over the epochs, or plateau (halved after patience/2 epochs "
+        "without improvement)", SCHEDULES),
+    "rollout": Hyperparameter(
+        "judge epochs (best weights, plateau) by the NMSE of fed-back "
+        "forecasts of this many steps from validation windows (val_rollout)"
+        " instead of val_mse_next; 0: val_mse_next"),
+    "change": Hyperparameter(
+        "the network predicts the change from the last input value "
+        "(forecast = last value + network output)"),
+    "noise": Hyperparameter(
+        "standard deviation of Gaussian noise added to the input windows "
+        "while training (z-scored units; targets stay clean)"),
+    "revin": Hyperparameter(
+        "RevIN: normalise each window by its own mean and deviation, scale "
+        "the forecast back"),
     "units": Hyperparameter("LSTM units per layer"),
     "layers": Hyperparameter("stacked LSTM layers"),
     "vocab_size": Hyperparameter(

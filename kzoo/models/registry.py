@@ -2,6 +2,7 @@
 
 import dataclasses
 
+from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
 from kzoo.models import builders
@@ -45,20 +46,36 @@ class ModelSpec:
         return values
 
 
+SCHEDULES = ("constant", "cosine", "plateau")
+
+
 def check_training(values):
     """`ValueError` naming the first training setting with a bad value."""
     for key in ("time_steps", "batch_size"):
         check_int(key, values[key])
     check_int("epochs", values["epochs"], minimum=0)
     check_number("lr", values["lr"], minimum=0)
+    check_int("patience", values["patience"], minimum=0)
+    check_choice("schedule", values["schedule"], SCHEDULES)
+    check_int("rollout", values["rollout"], minimum=0)
 
 
-TRAINING_KEYS = ("time_steps", "lr", "batch_size", "epochs")
+# Settings of the fit, not of the model the builders make.
+TRAINING_KEYS = ("time_steps", "lr", "batch_size", "epochs", "patience",
+                 "schedule", "rollout")
+# The reference's training: final weights, a constant learning rate.
+REFERENCE_TRAINING = {"epochs": 50, "patience": 0, "schedule": "constant",
+                      "rollout": 0}
 
 
-def _train(time_steps, lr, batch_size):
+def _train(time_steps, lr, batch_size, **training):
     return {"time_steps": time_steps, "lr": lr, "batch_size": batch_size,
-            "epochs": 50}
+            **REFERENCE_TRAINING, **training}
+
+
+def _forecast(**options):
+    """The forecasting options every neural model has (off: the reference)."""
+    return {"change": False, "revin": False, "noise": 0.0, **options}
 
 
 def _codebook(vocab_size, d_model, **extra):
@@ -66,12 +83,13 @@ def _codebook(vocab_size, d_model, **extra):
             "train_codebook": False, **extra}
 
 
-_FLAT = _train(96, 7e-3, 32)
-_MIX = {**_train(112, 3e-3, 32), "patch": 16, "n_mix": 2, "residual": False}
+_FLAT = {**_train(96, 7e-3, 32), **_forecast()}
+_MIX = {**_train(112, 3e-3, 32), **_forecast(), "patch": 16, "n_mix": 2,
+        "residual": False}
 _SPECS = {
     "lstm": ModelSpec(
         builders.build_lstm, "last",
-        {**_train(112, 5e-4, 64), "units": 64, "layers": 2},
+        {**_train(112, 5e-4, 64), **_forecast(), "units": 64, "layers": 2},
         description="reference lstm_linear1: 2 x LSTM(64), Dense(1) on the "
         "last step",
     ),
@@ -152,7 +170,7 @@ _SPECS = {
         description="baseline: repeats the last value (nothing to fit)",
     ),
     "linear": ModelSpec(
-        builders.build_linear, "last", _train(96, 1e-3, 32),
+        builders.build_linear, "last", {**_train(96, 1e-3, 32), **_forecast()},
         description="baseline: one Dense over the window",
     ),
 }
@@ -175,14 +193,15 @@ def spec(name):
 def build(name, **hparams):
     """Build model `name` (uncompiled) with hyperparameters over defaults.
 
-    Training settings (`lr`, `batch_size`, `epochs`) are accepted and
-    ignored here; `time_steps` fixes the input length (models other than
-    `linear` also run on other lengths when built with `time_steps=None`).
+    Training settings (`lr`, `batch_size`, `epochs`, `patience`,
+    `schedule`) are accepted and ignored here; `time_steps` fixes the input
+    length (models other than `linear` also run on other lengths when
+    built with `time_steps=None`).
     """
     model_spec = spec(name)
     values = model_spec.hparams(**hparams)
     kwargs = {k: v for k, v in values.items()
-              if k not in ("lr", "batch_size", "epochs")}
+              if k not in TRAINING_KEYS or k == "time_steps"}
     if "vocab_size" in kwargs and (kwargs.get("pe") in ("randn", "learned")
                                    or kwargs.get("n_mix")):
         kwargs.setdefault("max_length", kwargs["time_steps"])

@@ -11,12 +11,13 @@ import kzoo.models.builders
 from kzoo.layers import blocks
 from kzoo.layers import cache_hierarchy
 from kzoo.layers import codebook
+from kzoo.layers import forecast
 from kzoo.layers import mixing
 from kzoo.layers import positional
 from kzoo.layers import product_codebook
 
 MODULES = [codebook, product_codebook, cache_hierarchy, blocks, mixing,
-           positional, kzoo.models.builders, kzoo.backend.lstm]
+           positional, forecast, kzoo.models.builders, kzoo.backend.lstm]
 PUBLIC = [kzoo.backend.lstm.LSTM, kzoo.models.builders.LastValue] + [
     getattr(kzoo.layers, name) for name in dir(kzoo.layers)
     if isinstance(getattr(kzoo.layers, name), type)]

@@ -120,3 +120,31 @@ def test_last_value_layer_contract():
     from helpers import run_layer_test
 
     run_layer_test(models.LastValue, {}, (2, 5, 1), (2, 5, 1))
+
+
+@pytest.mark.parametrize("name", ["lstm", "vqmixer", "linear"])
+@pytest.mark.parametrize("change, revin", [(True, False), (False, True),
+                                           (True, True)])
+def test_forecast_options(tmp_path, name, change, revin):
+    ts = 16
+    spec = models.spec(name)
+    hp = {"time_steps": ts, "change": change, "revin": revin}
+    if "vocab_size" in spec.defaults:
+        hp.update(vocab_size=8, patch=4)
+    model = models.build(name, **hp)
+    plain = models.build(name, **{**hp, "change": False, "revin": False})
+    plain.set_weights(model.get_weights())
+    x = np.random.default_rng(0).normal(size=(3, ts, 1)).astype("float32")
+    out, net = model.predict(x, verbose=0), plain.predict(x, verbose=0)
+    if change and not revin:
+        last = x if spec.target == "aligned" else x[:, -1]
+        np.testing.assert_allclose(out, last + net, atol=1e-5)
+    # A change model of a constant window forecasts the constant plus the
+    # network's output for it; RevIN makes the output move with the level.
+    if revin:
+        shifted = model.predict(x + 5.0, verbose=0)
+        np.testing.assert_allclose(shifted, out + 5.0, atol=1e-3)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path).predict(
+        x, verbose=0), out, atol=1e-6)
