@@ -21,6 +21,8 @@ class Windows:
         x_val, y_val: the same for validation.
         next_val: `(n_val,)` the z-scored value right after each validation
             window (what `val_mse_next` scores).
+        z: `(N,)` the whole z-scored series.
+        val_index: `(n_val,)` where in `z` each `next_val` is.
     """
 
     norm: ZScore
@@ -29,6 +31,8 @@ class Windows:
     x_val: np.ndarray
     y_val: np.ndarray
     next_val: np.ndarray
+    z: np.ndarray = None
+    val_index: np.ndarray = None
 
     @property
     def train(self):
@@ -46,4 +50,5 @@ def prepare(series, time_steps, target="aligned", split="random"):
     x, y = make_windows(z, time_steps, target)
     train, val = split_indices(len(x), time_steps, split)
     next_values = z[np.arange(len(x)) + time_steps].astype(np.float32)
-    return Windows(norm, x[train], y[train], x[val], y[val], next_values[val])
+    return Windows(norm, x[train], y[train], x[val], y[val], next_values[val],
+                   z, val + time_steps)

@@ -1,8 +1,13 @@
 """Callbacks kzoo adds to Keras's own (the backups: `backup.py`)."""
 
+import json
+import math
 import os
 
 import keras
+import numpy as np
+
+from kzoo.eval.forecast import rollout
 
 
 class EpochTensorBoard(keras.callbacks.Callback):
@@ -59,3 +64,117 @@ def tensorboard(log_dir):
         return keras.callbacks.TensorBoard(log_dir=log_dir)
     return EpochTensorBoard(log_dir)
 
+
+
+class BestWeights(keras.callbacks.Callback):
+    """Keep the best epoch's weights, on disk, and stop when it stays best.
+
+    Keras's `EarlyStopping(restore_best_weights=True)` with its state on
+    disk, so that an interrupted run resumes with the best weights seen so
+    far: after every epoch whose `monitor` improves, the weights are saved
+    atomically to `path` (and the epoch and value to `path + ".json"`);
+    after `patience` epochs without improvement training stops; at the end
+    the best weights are loaded back.
+
+    Args:
+        path: where the best weights live (`.weights.h5`).
+        monitor: the logged value to minimise (default `val_mse_next`).
+        patience: epochs without improvement before stopping (>= 1).
+
+    Attributes:
+        best_epoch, best: the best epoch so far (0-based) and its value, or
+            `None`.
+    """
+
+    def __init__(self, path, monitor="val_mse_next", patience=10):
+        super().__init__()
+        if isinstance(patience, bool) or not isinstance(patience, int) or (
+                patience < 1):
+            raise ValueError(f"patience must be an integer >= 1, got "
+                             f"{patience!r}")
+        self.path = path
+        self.monitor = monitor
+        self.patience = patience
+        self.best_epoch = None
+        self.best = None
+        self.wait = 0
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        try:
+            with open(self.path + ".json", encoding="utf-8") as f:
+                state = json.load(f)
+            self.best_epoch, self.best = int(state["epoch"]), state["value"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self.best_epoch, self.best = None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None or not math.isfinite(value):
+            self.wait += 1
+        elif self.best is None or value < self.best:
+            temporary = os.path.join(os.path.dirname(self.path),
+                                     ".tmp-" + os.path.basename(self.path))
+            self.model.save_weights(temporary, overwrite=True)
+            os.replace(temporary, self.path)
+            with open(self.path + ".json.tmp", "w", encoding="utf-8") as f:
+                json.dump({"epoch": epoch, "value": float(value)}, f)
+            os.replace(self.path + ".json.tmp", self.path + ".json")
+            self.best_epoch, self.best, self.wait = epoch, float(value), 0
+        else:
+            self.wait += 1
+        if self.wait >= self.patience:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.best_epoch is not None and os.path.isfile(self.path):
+            self.model.load_weights(self.path)
+
+
+class RolloutValidation(keras.callbacks.Callback):
+    """Logs `val_rollout`: the NMSE of fed-back forecasts on validation data.
+
+    One-step validation errors say little about forecasts fed back for many
+    steps (a chaotic series punishes small biases). After every epoch this
+    forecasts `steps` values regressively from each of `starts` (at most
+    `max_starts`, evenly spread) and logs the mean squared error over the
+    variance of the true values; callbacks after it (best weights,
+    `CSVLogger`) see it.
+
+    Args:
+        z: `(N,)` z-scored series.
+        starts: candidate indices of first forecast values (the validation
+            windows' next values); those without `steps` true values after
+            them are dropped.
+        steps: forecast steps (>= 1).
+        time_steps: the model's window length.
+        target: `"aligned"` or `"last"`.
+        max_starts: how many starts to use at most.
+    """
+
+    def __init__(self, z, starts, steps, time_steps, target, max_starts=16):
+        super().__init__()
+        starts = np.asarray(starts, int)
+        starts = starts[(starts + steps <= len(z)) & (starts >= time_steps)]
+        if starts.size == 0:
+            raise ValueError(
+                f"no validation window has {steps} true values after it: "
+                "use fewer rollout steps"
+            )
+        pick = np.unique(np.linspace(0, len(starts) - 1,
+                                     min(max_starts, len(starts))).round())
+        self.starts = starts[pick.astype(int)]
+        self.z = np.asarray(z, np.float32)
+        self.steps = steps
+        self.time_steps = time_steps
+        self.target = target
+        self.truth = self.z[self.starts[:, None] + np.arange(steps)]
+
+    def on_epoch_end(self, epoch, logs=None):
+        pred = rollout(self.model, self.z, self.starts, self.steps,
+                       self.time_steps, self.target)
+        with np.errstate(over="ignore", invalid="ignore"):
+            nmse = float(np.mean((pred - self.truth) ** 2)
+                         / np.var(self.truth))
+        if logs is not None:
+            logs["val_rollout"] = nmse if math.isfinite(nmse) else math.inf

@@ -23,6 +23,8 @@ from kzoo.eval.run_dir import METRICS_FILE
 from kzoo.eval.run_dir import MODEL_FILE
 from kzoo.eval.run_dir import read_metrics
 from kzoo.training.backup import BackupAndRestore
+from kzoo.training.callbacks import BestWeights
+from kzoo.training.callbacks import RolloutValidation
 from kzoo.training.callbacks import tensorboard
 from kzoo.training.interrupts import StopOnSignal
 from kzoo.training.plan import build_model
@@ -96,22 +98,25 @@ def _execute(plan, series, stage, verbose, model, callbacks, fit_kwargs,
     if model is None:
         model = build_model(plan)
     _compile(model, hp, len(windows.x_train), bool(n_devices))
-    history, reached = {}, 0
+    rows, reached, best_epoch = [], 0, None
     trains = bool(model.trainable_weights) and hp["epochs"] > 0
     if trains:
         stage.start_clock()
-        history, reached = _fit(model, plan, windows, stage, verbose,
-                                callbacks, fit_kwargs, backup_interval_s, log,
-                                bool(n_devices))
-    losses = history.get("loss", [])
-    diverged = bool(losses) and not all(map(math.isfinite, losses))
-    metrics = _metrics(model, plan, windows, history, diverged)
+        reached, best_epoch = _fit(model, plan, windows, stage, verbose,
+                                   callbacks, fit_kwargs, backup_interval_s,
+                                   log, bool(n_devices))
+        rows = _history_rows(os.path.join(stage.path, HISTORY_FILE))
+    diverged = best_epoch is None and any(
+        not math.isfinite(row.get("loss", math.nan)) for row in rows)
+    metrics = _metrics(model, plan, windows, rows, best_epoch, diverged)
     metrics.update(
         status="diverged" if diverged else "complete",
         epochs=reached if trains else 0,
         wall_s=round(stage.wall_s(), 3),
         attempts=stage.attempts,
     )
+    if best_epoch is not None:
+        metrics["best_epoch"] = best_epoch
     config = {
         **plan.config(),
         "key": plan.key(),
@@ -124,6 +129,9 @@ def _execute(plan, series, stage, verbose, model, callbacks, fit_kwargs,
         "kzoo_version": kzoo.__version__,
         **extra_config,
     }
+    if series.range is not None:
+        config.update(data_range=list(series.range),
+                      base_dataset=series.base_spec)
     history_path = os.path.join(stage.path, HISTORY_FILE)
     if not os.path.exists(history_path):
         with open(history_path, "w", encoding="utf-8") as f:
@@ -150,8 +158,13 @@ def _shard(windows, batch_size, n_devices):
 
 
 def _compile(model, hp, n_train, data_parallel):
+    learning_rate = hp["lr"]
+    if hp["schedule"] == "cosine":
+        steps = math.ceil(n_train / hp["batch_size"]) * max(hp["epochs"], 1)
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            hp["lr"], decay_steps=steps, alpha=0.01)
     model.compile(
-        optimizer=keras.optimizers.Adam(hp["lr"]), loss="mse",
+        optimizer=keras.optimizers.Adam(learning_rate), loss="mse",
         metrics=[mse_next],
         steps_per_execution=kzoo_backend.steps_per_execution(
             n_train, hp["batch_size"], data_parallel=data_parallel
@@ -159,10 +172,30 @@ def _compile(model, hp, n_train, data_parallel):
     )
 
 
+def _training_callbacks(hp, stage, windows, target):
+    """Rollout validation, best-epoch weights and the plateau schedule."""
+    callbacks, best, monitor = [], None, "val_mse_next"
+    if hp["rollout"]:
+        monitor = "val_rollout"
+        callbacks.append(RolloutValidation(
+            windows.z, windows.val_index, hp["rollout"], hp["time_steps"],
+            target))
+    if hp["patience"]:
+        best = BestWeights(os.path.join(stage.path, "best.weights.h5"),
+                           monitor=monitor, patience=hp["patience"])
+        callbacks.append(best)
+    if hp["schedule"] == "plateau":
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, factor=0.5,
+            patience=max(hp["patience"] // 2, 5), min_lr=hp["lr"] / 100))
+    return callbacks, best
+
+
 def _fit(model, plan, windows, stage, verbose, callbacks, fit_kwargs,
          backup_interval_s, log, data_parallel):
-    """Fit from the last good backup; `(history, epochs reached)`."""
+    """Fit from the last good backup; `(epochs reached, best epoch)`."""
     hp = plan.hparams
+    training, best = _training_callbacks(hp, stage, windows, plan.target)
     backup = BackupAndRestore(os.path.join(stage.path, "backup"),
                               interval_s=backup_interval_s,
                               on_restore=stage.rewind, log=log)
@@ -174,6 +207,7 @@ def _fit(model, plan, windows, stage, verbose, callbacks, fit_kwargs,
             os.path.join(stage.path, HISTORY_FILE), append=True
         ),
         tensorboard(os.path.join(stage.path, "logs")),
+        *training,
         keras.callbacks.LambdaCallback(
             on_epoch_end=lambda epoch, logs: stage.save_progress()),
         *callbacks,
@@ -189,15 +223,29 @@ def _fit(model, plan, windows, stage, verbose, callbacks, fit_kwargs,
     ).history
     start = max(backup.restored_epoch, (fit_kwargs or {}).get(
         "initial_epoch", 0))
-    return history, start + len(history.get("loss", []))
+    return (start + len(history.get("loss", [])),
+            None if best is None else best.best_epoch)
 
 
-def _metrics(model, plan, windows, history, diverged):
-    """The run's figures; `val_mse_next` from a final forecast pass."""
+def _history_rows(path):
+    """The rows of `history.csv` (every attempt's epochs), as dicts."""
+    import pandas as pd
+
+    if not os.path.isfile(path):
+        return []
+    return pd.read_csv(path).to_dict("records")
+
+
+def _metrics(model, plan, windows, rows, best_epoch, diverged):
+    """The run's figures at its final (or best) epoch.
+
+    `val_mse_next` comes from a forecast pass with the weights kept.
+    """
     hp = plan.hparams
-    if history.get("loss"):
-        train_loss = float(history["loss"][-1])
-        val_loss = float(history.get("val_loss", [math.nan])[-1])
+    kept = [r for r in rows if r.get("epoch") == best_epoch] or rows[-1:]
+    if kept:
+        train_loss = float(kept[0]["loss"])
+        val_loss = float(kept[0].get("val_loss", math.nan))
     else:
         train_loss = _evaluate(model, *windows.train, hp["batch_size"])
         val_loss = _evaluate(model, *windows.validation, hp["batch_size"])
@@ -214,9 +262,10 @@ def _metrics(model, plan, windows, history, diverged):
         "params_total": int(model.count_params()),
         "backend": keras.backend.backend(),
     }
-    for key, values in history.items():
-        if key not in ("loss", "val_loss", "val_mse_next") and values:
-            metrics[key] = float(values[-1])
+    for key, value in (kept[0] if kept else {}).items():
+        if key not in ("epoch", "loss", "val_loss", "val_mse_next", "lr",
+                       "learning_rate") and math.isfinite(value):
+            metrics[key] = float(value)
     return metrics
 
 
