@@ -42,6 +42,9 @@ def parser():
         "statistics, as the reference does; a csv: spec without a column "
         "uses the run's column",
     )
+    p.add_argument("--horizon", type=int, metavar="H",
+                   help="regressive steps (default: to the end of the "
+                   "series)")
     p.add_argument("--encoding", metavar="NAME",
                    help="text encoding of a csv: file (default: the run's, "
                    "or utf-8 for another file)")
@@ -59,7 +62,8 @@ def main(argv=None):
 
     result = evaluate_run(args.run_dir, args.dataset, args.predict_rate,
                           verbose=min(verbosity(args), 1),
-                          encoding=args.encoding, log=print)
+                          encoding=args.encoding, log=print,
+                          horizon=args.horizon)
     ds, units = result["dataset_name"], result["units"]
     print(f"\n{result['run']} on {ds} ({result['backend']}), units: {units}")
     print("| Forecast | MSE | MAE | NMSE | points |")

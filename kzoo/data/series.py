@@ -25,6 +25,9 @@ class Series:
         spec: the spec string the series was loaded from.
         source: where the values come from, in words (the column and file).
         encoding: the text encoding a CSV file was read with, or `None`.
+        range: `(start, end)` when the series is the points `start:end` of
+            the series `base_spec` (a `SPEC[START:END]` spec), else `None`.
+        base_spec: the spec of that whole series.
     """
 
     values: np.ndarray
@@ -35,6 +38,8 @@ class Series:
     spec: str = ""
     source: str = ""
     encoding: str = None
+    range: tuple = None
+    base_spec: str = None
 
     def describe(self):
         """One line for the top of a recipe's output: what is modelled."""

@@ -10,8 +10,9 @@ from kzoo import data
 from kzoo.data import DataError
 from kzoo.eval import forecast
 from kzoo.eval import metrics as error_metrics
-from kzoo.eval import plots
+from kzoo.eval import plots as plotting
 from kzoo.eval.run_dir import load_run
+from kzoo.layers.checks import check_int
 
 MAX_HORIZON_STARTS = 32
 
@@ -26,6 +27,9 @@ def load_series(config, spec=None, encoding=None):
     spec = config["dataset"] if spec is None else spec
     if own and encoding is None:
         encoding = config.get("dataset_encoding")
+    if own and config.get("base_dataset"):
+        # Trained on a range of a series: forecast the whole series.
+        spec = config["base_dataset"]
     trained_on_csv = config["dataset"].startswith("csv:")
     if (spec.startswith("csv:") and trained_on_csv and not own
             and not _has_column(spec)):
@@ -52,7 +56,7 @@ def _has_column(spec):
 
 
 def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0,
-                 encoding=None, log=None):
+                 encoding=None, log=None, horizon=None, plots=True):
     """Forecast a series with a run's model and write plots and metrics.
 
     Args:
@@ -65,6 +69,13 @@ def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0,
         verbose: 1 shows a progress bar over rollout steps.
         encoding: text encoding of a `csv:` spec (see `load_series`).
         log: if given, called first with one line describing the series.
+        horizon: regressive steps (default: to the end of the series).
+        plots: write the two forecast plots (the slowest part of a short
+            evaluation).
+
+    A run trained on a range of points (`laser[0:1000]`) is scored on the
+    points after it only, in one step and regressively from its end: the
+    points it was fitted on are not counted.
 
     Returns:
         The metrics dict (also written to `metrics_<ds>.json`).
@@ -81,12 +92,23 @@ def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0,
     target = config["target"]
     n = len(series.values)
     z = norm.transform(series.values)
+    trained = config.get("data_range") if own else None
+    first = ts if trained is None else max(ts, trained[1])
+    if first >= n:
+        raise DataError(f"{series.spec} has no point after the {first} the "
+                        "run was trained on")
+    if log is not None and trained is not None:
+        log(f"scoring points {first} to {n - 1}: the run was fitted on "
+            f"points {trained[0]} to {trained[1] - 1}")
 
-    batch = norm.inverse(forecast.one_step(model, z, ts, target))
-    start = ts if predict_rate is None else max(
-        ts, int(round(n * (1 - predict_rate))))
+    batch = norm.inverse(forecast.one_step(model, z, ts, target))[first - ts:]
+    start = first if predict_rate is None else max(
+        first, int(round(n * (1 - predict_rate))))
     start = min(start, n - 1)
     steps = n - start
+    if horizon is not None:
+        check_int("horizon", horizon)
+        steps = min(steps, horizon)
     count = min(MAX_HORIZON_STARTS, steps)
     starts = np.unique(np.linspace(start, n - 1, count).astype(int))
     rolled = norm.inverse(
@@ -102,9 +124,11 @@ def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0,
         "units": series.label,
         "time_steps": ts,
         "backend": keras.backend.backend(),
-        "batch": error_metrics.errors(batch, series.values[ts:]),
+        "batch": {**error_metrics.errors(batch, series.values[first:]),
+                  "start": int(first)},
         "regressive": {
-            **error_metrics.errors(regressive, series.values[start:]),
+            **error_metrics.errors(regressive,
+                                   series.values[start:start + steps]),
             "start": int(start),
             "steps": int(steps),
             "horizon_starts": int(len(starts)),
@@ -116,15 +140,18 @@ def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0,
     pd.DataFrame(by_h).to_csv(
         os.path.join(run_dir, f"regressive_horizon_{name}.csv"), index=False
     )
-    plots.forecast_plot(
-        os.path.join(run_dir, f"predict_batch_{name}.png"), series, ts, batch,
-        f"{config['name']}: one-step predictions on {name}", "one-step",
-    )
-    plots.forecast_plot(
-        os.path.join(run_dir, f"predict_regressive_{name}.png"), series,
-        start, regressive,
-        f"{config['name']}: regressive predictions on {name}", "regressive",
-    )
+    if plots:
+        plotting.forecast_plot(
+            os.path.join(run_dir, f"predict_batch_{name}.png"), series,
+            first, batch,
+            f"{config['name']}: one-step predictions on {name}", "one-step",
+        )
+        plotting.forecast_plot(
+            os.path.join(run_dir, f"predict_regressive_{name}.png"), series,
+            start, regressive,
+            f"{config['name']}: regressive predictions on {name}",
+            "regressive",
+        )
     with open(os.path.join(run_dir, f"metrics_{name}.json"), "w") as f:
         json.dump(result, f, indent=2, sort_keys=True)
         f.write("\n")

@@ -53,7 +53,30 @@ def test_shipped_datasets():
     laser = data.load("laser")
     assert len(laser.values) > 10000 - 100 and laser.name == "laser"
     mg = data.load("mackey_glass")
-    assert len(mg.values) == 2000 and np.all(np.isfinite(mg.values))
+    assert len(mg.values) == 2500 and np.all(np.isfinite(mg.values))
+    # The transient is dropped: the series starts on the attractor, not at
+    # the initial value 1.2 of reservoirpy's generator.
+    from reservoirpy.datasets import mackey_glass
+
+    raw = mackey_glass(2600, tau=17, seed=42).ravel()
+    np.testing.assert_allclose(mg.values, raw[100:])
+    assert len(data.load("mackey_glass:300").values) == 300
+
+
+def test_ranges_remember_where_they_come_from(tmp_path):
+    part = data.load("laser[0:1000]")
+    assert len(part.values) == 1000 and part.range == (0, 1000)
+    assert part.base_spec == "laser" and part.name == "laser_0-1000"
+    np.testing.assert_array_equal(part.values,
+                                  data.load("laser").values[:1000])
+    path = write_csv(tmp_path / "a.csv", smooth_series(50))
+    tail = data.load(f"csv:{path}[40:]")
+    assert tail.range == (40, 50) and len(tail.time) == 10
+    assert "points 40 to 49" in tail.describe()
+    with pytest.raises(DataError, match="range must lie within the 50"):
+        data.load(f"csv:{path}[40:60]")
+    with pytest.raises(DataError, match="LENGTH needs an integer"):
+        data.load("mackey_glass:x")
 
 
 def test_zscore_round_trip():

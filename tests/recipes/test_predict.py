@@ -127,3 +127,19 @@ def test_a_diverged_run_is_not_forecast(recipe, run_dir, tmp_path, capsys):
     assert recipe.cli([str(bad)]) == 2
     assert "diverged (its loss became NaN or infinite at epoch 3)" in (
         _one_line_error(capsys))
+
+
+def test_a_run_on_a_range_is_scored_after_it(recipe, tmp_path, capsys):
+    path = write_csv(tmp_path / "s.csv", smooth_series(100))
+    series = data.load(f"csv:{path}[0:70]")
+    plan = training.plan_run("vqlnmlp", {"time_steps": 12, "epochs": 1},
+                             series, out=str(tmp_path / "out"))
+    run_dir = training.execute(plan, series, verbose=0)["run_dir"]
+    assert recipe.cli([run_dir, "--quiet", "--horizon", "10"]) == 0
+    printed = capsys.readouterr().out
+    assert "scoring points 70 to 99: the run was fitted on points 0 to 69" \
+        in printed
+    saved = json.load(open(os.path.join(run_dir, "metrics_s.json")))
+    assert saved["batch"]["start"] == 70 and saved["batch"]["n"] == 30
+    assert saved["regressive"]["start"] == 70
+    assert saved["regressive"]["n"] == 10
