@@ -26,9 +26,13 @@ def test_longest_recall():
 def test_memory_recipe_tables(tmp_path, capsys):
     recipe = load_recipe("memory")
     out = tmp_path / "m"
-    assert recipe.cli(["--model", "vqlnmlp", "--lags", "8", "--epochs", "1",
-                       "--sections", "recall,laser", "--out", str(out)]) == 0
+    assert recipe.cli(["--model", "vqlnmlp", "--lags", "8,12", "--epochs",
+                       "1", "--out", str(out)]) == 0
     text = (out / "memory.md").read_text()
-    assert "| vqlnmlp | 41 |" in text and "NMSE 1001-1100" in text
+    assert "| model | params | largest K with NMSE < 0.1 | K=8 | K=12 |" in text
+    assert "| vqlnmlp | 41 |" in text
+    # Recall runs split chronologically and know their window length.
+    runs = sorted(p for p in (out / "recall").glob("*/*") if p.is_dir())
+    assert len(runs) == 2 and all("chrono" in str(p) for p in runs)
     assert recipe.cli(["--model", "gru", "--out", str(out)]) == 2
-    assert "unknown model" in capsys.readouterr().err
+    assert "invalid choice: 'gru'" in capsys.readouterr().err

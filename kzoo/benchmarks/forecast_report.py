@@ -1,0 +1,102 @@
+"""Tables and plots of the forecast benchmarks (`kzoo.benchmarks.forecast`)."""
+
+import math
+
+import numpy as np
+
+from kzoo.eval.tables import markdown_table
+
+# The columns of each protocol's table: (key, heading, lower is better).
+METRICS = {
+    "laser": (("rollout_nmse", "NMSE 1001-1100 fed back"),
+              ("one_step_nmse", "NMSE 1001-1100 one-step")),
+    "mackey_glass": (("one_step_nrmse", "NRMSE one-step"),
+                     ("rollout_nrmse", "NRMSE 84 steps (pooled)"),
+                     ("nrmse_at_horizon", "NRMSE at step 84")),
+    "reference": (("val_mse_next", "val_mse_next"),
+                  ("mse_regressive", "regressive MSE (ug/m³)²")),
+}
+
+
+def summarise(rows, key):
+    """`(mean, std, n)` of `key` over rows (finite values only)."""
+    values = [r[key] for r in rows if r.get(key) is not None]
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return math.nan, math.nan, len(values)
+    return float(np.mean(finite)), float(np.std(finite)), len(values)
+
+
+def _cell(mean, std, n):
+    if math.isnan(mean):
+        return "diverged" if n else "-"
+    if n == 1:
+        return f"{mean:.4g}"
+    return f"{mean:.4g} ± {std:.2g}"
+
+
+def by_model(rows):
+    """`{model: [rows]}` in first-seen order."""
+    groups = {}
+    for row in rows:
+        groups.setdefault(row["model"], []).append(row)
+    return groups
+
+
+def protocol_table(protocol, rows):
+    """Markdown: one line per model, mean ± std over its seeds, best first."""
+    columns = METRICS[protocol]
+    first = columns[0][0]
+    groups = by_model(rows)
+    order = sorted(groups, key=lambda m: _sort_key(
+        summarise(groups[m], first)[0]))
+    lines = []
+    for model in order:
+        group = groups[model]
+        cells = [_cell(*summarise(group, key)) for key, _ in columns]
+        params = group[0].get("params", "-")
+        wall = summarise(group, "wall_s")[0]
+        lines.append([model, len(group), params, *cells,
+                      "-" if math.isnan(wall) else f"{wall:.1f}"])
+    return markdown_table(["model", "seeds", "params",
+                           *(heading for _, heading in columns),
+                           "wall s (mean)"], lines)
+
+
+def _sort_key(value):
+    return math.inf if math.isnan(value) else value
+
+
+def forecast_plot(path, protocol, rows, title):
+    """The fed-back forecast of each model's first seed against the truth."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = by_model(rows)
+    fig, ax = plt.subplots(figsize=(11, 4.5), dpi=110)
+    truth = next((r["truth"] for r in rows if r.get("truth") is not None),
+                 None)
+    if truth is not None:
+        ax.plot(np.arange(len(truth)), truth, color="k", lw=2.0,
+                label="truth")
+    for model, group in groups.items():
+        forecast = group[0].get("forecast")
+        if forecast is None:
+            continue
+        forecast = np.asarray(forecast, float)
+        if truth is not None:
+            forecast = forecast[: len(truth)]
+        ax.plot(np.arange(len(forecast)), np.clip(forecast, -8, 8), lw=1.0,
+                label=model)
+    ax.set_xlabel("steps fed back")
+    ax.set_ylabel("value (z-scored)" if protocol != "reference"
+                  else "value (ug/m³)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
