@@ -1,0 +1,137 @@
+"""Measuring one cell of the vocabulary study (`kzoo.benchmarks.study`).
+
+    KERAS_BACKEND=jax python -m kzoo.benchmarks.study_cells CONFIG_JSON
+
+runs one cell in a fresh process (so its peak RSS is its own) and prints
+`RESULT <json>`; `measure_cell` does the same in the calling process.
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+
+from kzoo import data
+from kzoo import training
+from kzoo.benchmarks import memory
+from kzoo.benchmarks import study
+from kzoo.eval.predict import evaluate_run
+
+
+def step_seconds(name, settings, series, repeats=2):
+    """Seconds of one training step of a cell's model (after a warm-up)."""
+    import keras
+
+    plan = training.plan_run(name, settings, series, "random", 0)
+    windows = data.prepare(series, plan.hparams["time_steps"], plan.target)
+    model = training.build_model(plan)
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    batch = plan.hparams["batch_size"]
+    x, y = windows.x_train[:batch], windows.y_train[:batch]
+    model.train_on_batch(x, y)
+    began = time.perf_counter()
+    for _ in range(repeats):
+        model.train_on_batch(x, y)
+    return (time.perf_counter() - began) / repeats, len(windows.x_train)
+
+
+def measure_cell(config, log=print):
+    """One cell: a dict with the cell's rows (one per seed) or why skipped.
+
+    `config`: `family`, `method`, `vocab`, `seeds`, `out`, `limit_s` (skip a
+    cell whose single run is estimated longer, from the time of a training
+    step; `None`: no estimate, no step time), and optionally `epochs`,
+    `recall_epochs`, `recall_lags`, `horizon` (regressive steps; default to
+    the end of the series).
+    """
+    family, method, vocab = config["family"], config["method"], config["vocab"]
+    name, settings, effective, rows = study.cell_settings(family, method,
+                                                          vocab)
+    if config.get("epochs"):
+        settings["epochs"] = config["epochs"]
+    cell = {"family": family, "method": method, "vocab": vocab,
+            "model": name, "effective_vocab": effective, "rows": rows,
+            "settings": {k: list(v) if isinstance(v, tuple) else v
+                         for k, v in settings.items()}}
+    series = data.load("y_w")
+    if config.get("limit_s"):
+        step, n_train = step_seconds(name, settings, series)
+        steps = settings.get("epochs", 50) * -(-n_train // settings.get(
+            "batch_size", 32))
+        cell["step_ms"] = 1000 * step
+        estimate = step * steps
+        if estimate > config["limit_s"]:
+            cell["skipped"] = (f"one run would take ~{estimate / 60:.0f} min "
+                               f"(> {config['limit_s'] / 60:.0f})")
+            return cell
+    cell["runs"] = _runs(name, settings, config, family == "mixer", log)
+    cell["peak_rss_mb"] = resource.getrusage(
+        resource.RUSAGE_SELF).ru_maxrss / 1024
+    return cell
+
+
+def _recall(name, settings, seed, config, log):
+    """The largest recall lag with NMSE under the threshold (0 if none)."""
+    lags = config.get("recall_lags", study.RECALL_LAGS)
+    epochs = config.get("recall_epochs", study.RECALL_EPOCHS)
+    model_settings = {k: v for k, v in settings.items()
+                      if k not in ("time_steps", "epochs")}
+    rows = []
+    for lag in lags:
+        metrics = memory.recall_run(
+            name, lag, epochs, os.path.join(config["out"], "recall"), seed,
+            model_settings, log)
+        rows.append({"model": name, "lag": lag,
+                     "nmse": metrics["val_mse_next"]})
+    return memory.longest_recall(rows).get(name, 0)
+
+
+def measure_reference(config, log=print):
+    """The LSTM at its reference settings: the line the study must beat."""
+    overrides = {"epochs": config["epochs"]} if config.get("epochs") else {}
+    return {"family": "reference", "method": "lstm", "model": "lstm",
+            "runs": _runs("lstm", overrides, config, True, log)}
+
+
+def _runs(name, settings, config, with_recall, log):
+    """Every seed of a model on the reference series (and recall)."""
+    series = data.load("y_w")
+    results = []
+    for seed in config["seeds"]:
+        plan = training.plan_run(name, settings, series, "random", seed,
+                                 config["out"])
+        metrics = training.execute(plan, series, verbose=0, log=log)
+        regressive = evaluate_run(metrics["run_dir"], plots=False,
+                                  horizon=config.get("horizon"))
+        result = {"seed": seed, "val_mse_next": metrics["val_mse_next"],
+                  "mse_regressive": regressive["regressive"]["mse"],
+                  "params": metrics["params"], "wall_s": metrics["wall_s"],
+                  "epochs": metrics["epochs"],
+                  "s_per_epoch": metrics["wall_s"] / max(metrics["epochs"], 1),
+                  "run_dir": metrics["run_dir"]}
+        if with_recall:
+            result["recall_k"] = _recall(name, settings, seed, config, log)
+        results.append(result)
+    return results
+
+
+def jsonable(value):
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    return value
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.getcwd())
+    settings = json.loads(sys.argv[1])
+    measure = measure_reference if settings.get("reference") else (
+        measure_cell)
+    cell = measure(settings, log=lambda *a: None)
+    print("RESULT " + json.dumps(jsonable(cell)), flush=True)

@@ -1,0 +1,159 @@
+"""Tables and plots of the vocabulary study (`kzoo.benchmarks.study`)."""
+
+import math
+
+import numpy as np
+
+from kzoo.benchmarks import study
+from kzoo.eval.tables import markdown_table
+
+# Quality measures: (key, heading); lower is better except recall.
+QUALITY = (("val_mse_next", "val_mse_next on y_w (z-scored)"),
+           ("mse_regressive", "regressive MSE on y_w ((ug/m³)²)"),
+           ("recall_k", "largest recall lag K with NMSE < 0.1"))
+COSTS = (("rows", "rows stored"), ("params", "trainable parameters"),
+         ("step_ms", "train step ms (batch 32)"),
+         ("s_per_epoch", "training s per epoch (with validation)"),
+         ("peak_rss_mb", "peak RSS MiB (process)"))
+
+
+def stats(cell, key):
+    """`(mean, std)` of `key` over a cell's runs, or of the cell's value."""
+    if key in cell:
+        return float(cell[key]), 0.0
+    values = [r[key] for r in cell.get("runs", ())
+              if r.get(key) is not None and math.isfinite(r[key])]
+    if not values:
+        return math.nan, math.nan
+    return float(np.mean(values)), float(np.std(values))
+
+
+def _format(mean, std, key):
+    if math.isnan(mean):
+        return "-"
+    if key in ("rows", "params", "recall_k") and std == 0:
+        return f"{mean:.0f}"
+    if std == 0:
+        return f"{mean:.3g}"
+    return f"{mean:.3g} ± {std:.1g}"
+
+
+def vocab_label(vocab):
+    exponent = math.log2(vocab)
+    return f"2^{exponent:.0f}" if exponent == int(exponent) else str(vocab)
+
+
+def table(cells, family, key, reference=None):
+    """Methods as rows, vocabularies as columns, one measure."""
+    mine = [c for c in cells if c["family"] == family]
+    vocabs = sorted({c["vocab"] for c in mine})
+    lines = []
+    for method in study.METHODS:
+        row = [study.METHOD_LABELS[method]]
+        present = False
+        for vocab in vocabs:
+            cell = next((c for c in mine if c["method"] == method
+                         and c["vocab"] == vocab), None)
+            if cell is None:
+                row.append("")
+            elif "skipped" in cell and key not in ("rows",):
+                row.append(f"skipped: {cell['skipped']}" if key == QUALITY[
+                    0][0] else "-")
+                present = True
+            else:
+                row.append(_format(*stats(cell, key), key))
+                present = True
+        if present:
+            lines.append(row)
+    if reference is not None and key in dict(QUALITY):
+        value = _format(*stats(reference, key), key)
+        lines.append(["LSTM (reference settings)"] + [value] * len(vocabs))
+    header = ["method \\ effective vocabulary"] + [vocab_label(v)
+                                                   for v in vocabs]
+    return markdown_table(header, lines)
+
+
+def study_markdown(cells, reference, families):
+    parts = []
+    for family in families:
+        parts.append(f"## {family} family\n")
+        for key, heading in QUALITY + COSTS:
+            if key == "recall_k" and family != "mixer":
+                parts.append("Recall: the per-token models see one time "
+                             "step, so they cannot recall any lag (not "
+                             "measured).\n")
+                continue
+            parts.append(f"### {heading}\n\n"
+                         f"{table(cells, family, key, reference)}\n")
+    return "\n".join(parts)
+
+
+def plots(path_prefix, cells, reference, families):
+    """Quality against vocabulary, recall, and quality against rows."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written = []
+    measures = [k for k, _ in QUALITY]
+    fig, axes = plt.subplots(len(measures), len(families),
+                             figsize=(6 * len(families), 3.4 * len(measures)),
+                             dpi=100, squeeze=False)
+    for col, family in enumerate(families):
+        for row, key in enumerate(measures):
+            ax = axes[row][col]
+            for method in study.METHODS:
+                points = sorted(
+                    (c["effective_vocab"], *stats(c, key)) for c in cells
+                    if c["family"] == family and c["method"] == method
+                    and "skipped" not in c)
+                points = [p for p in points if not math.isnan(p[1])]
+                if points:
+                    x, y, err = zip(*points)
+                    ax.errorbar(x, y, yerr=err, marker="o", ms=3, lw=1,
+                                capsize=2, label=study.METHOD_LABELS[method])
+            if reference is not None:
+                mean = stats(reference, key)[0]
+                if not math.isnan(mean):
+                    ax.axhline(mean, color="k", ls="--", lw=1,
+                               label="LSTM (reference)")
+            ax.set_xscale("log", base=2)
+            if key != "recall_k":
+                ax.set_yscale("log")
+            ax.set_xlabel("effective vocabulary")
+            ax.set_title(f"{family}: {dict(QUALITY)[key]}", fontsize=9)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=6)
+    fig.tight_layout()
+    written.append(f"{path_prefix}_quality.png")
+    fig.savefig(written[-1])
+    plt.close(fig)
+
+    fig, axes = plt.subplots(1, len(families), figsize=(6 * len(families), 4),
+                             dpi=100, squeeze=False)
+    for col, family in enumerate(families):
+        ax = axes[0][col]
+        for method in study.METHODS:
+            points = [(c["rows"], stats(c, "val_mse_next")[0]) for c in cells
+                      if c["family"] == family and c["method"] == method
+                      and "skipped" not in c]
+            points = sorted(p for p in points if not math.isnan(p[1]))
+            if points:
+                ax.plot(*zip(*points), "o-", ms=3, lw=1,
+                        label=study.METHOD_LABELS[method])
+        if reference is not None:
+            ax.axhline(stats(reference, "val_mse_next")[0], color="k",
+                       ls="--", lw=1, label="LSTM (reference)")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("codebook rows stored (memory)")
+        ax.set_ylabel("val_mse_next")
+        ax.set_title(f"{family}: quality against rows stored", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6)
+    fig.tight_layout()
+    written.append(f"{path_prefix}_cost.png")
+    fig.savefig(written[-1])
+    plt.close(fig)
+    return written

@@ -1,0 +1,150 @@
+"""Running the vocabulary study: cells, resumption, outputs.
+
+Every cell's result is kept in `OUT/cells/<family>_<method>_<vocab>.json`
+as soon as it is measured (written atomically), so re-running the same
+command skips finished cells; the runs inside are kzoo run directories,
+which `kzoo.training` reuses too. Cells run in their own process (their
+peak RSS is theirs) unless `in_process`.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from kzoo import backend as kzoo_backend
+from kzoo.benchmarks import study
+from kzoo.benchmarks import study_cells
+from kzoo.benchmarks import study_report
+from kzoo.data import DataError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def _read(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None  # missing or damaged: measured again
+
+
+def _write(path, value):
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with open(temporary, "w", encoding="utf-8") as f:
+        json.dump(value, f, indent=1)
+    os.replace(temporary, path)
+
+
+def _measure(config, in_process, log):
+    if in_process:
+        measure = (study_cells.measure_reference if config.get("reference")
+                   else study_cells.measure_cell)
+        return study_cells.jsonable(measure(config, log=lambda *a: None))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("JAX_COMPILATION_CACHE_DIR", config["jax_cache"])
+    env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    env.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+    done = subprocess.run(
+        [sys.executable, "-m", "kzoo.benchmarks.study_cells",
+         json.dumps(config)], env=env, capture_output=True, text=True,
+        cwd=ROOT)
+    lines = [line for line in done.stdout.splitlines()
+             if line.startswith("RESULT ")]
+    if done.returncode or not lines:
+        if done.returncode in (-2, 130):
+            raise KeyboardInterrupt
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {**config, "skipped": f"failed: {tail[:160]}"}
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def run_study(families, methods, vocabs, seeds, out, epochs=None,
+              limit_s=600.0, in_process=False, quick=None, log=print):
+    """Measure every cell (and the LSTM); write study.md/.csv and plots.
+
+    Args:
+        families, methods, vocabs: the cells (`kzoo.benchmarks.study`).
+        seeds: seeds per cell.
+        out: output directory.
+        epochs: epochs of every run (default `study.STUDY_TRAINING`'s).
+        limit_s: skip a cell whose single run is estimated longer (`None`:
+            no estimate).
+        in_process: measure in this process (peak RSS is then this
+            process's).
+        quick: extra cell settings for a fast check (`recall_lags`,
+            `recall_epochs`, `horizon`).
+
+    Returns:
+        The markdown of `study.md`.
+    """
+    for family in families:
+        if family not in study.FAMILIES:
+            raise DataError(f"unknown family {family!r}; valid: "
+                            f"{', '.join(study.FAMILIES)}")
+    for method in methods:
+        if method not in study.METHODS:
+            raise DataError(f"unknown method {method!r}; valid: "
+                            f"{', '.join(study.METHODS)}")
+    cells_dir = os.path.join(out, "cells")
+    os.makedirs(cells_dir, exist_ok=True)
+    common = {"seeds": list(range(seeds)), "out": os.path.join(out, "runs"),
+              "limit_s": limit_s, "jax_cache": os.path.join(out, ".jax_cache"),
+              **(quick or {})}
+    # Seeds and cells of one architecture share compiled steps (JAX).
+    kzoo_backend.enable_compilation_cache(common["jax_cache"])
+    if epochs:
+        common["epochs"] = epochs
+    plan = study.plan_cells(families, methods, vocabs)
+    for family, method, vocab in plan:  # every cell valid before any run
+        study.cell_settings(family, method, vocab)
+    began = time.monotonic()
+    reference = _cell(os.path.join(cells_dir, "reference.json"),
+                      {**common, "reference": True}, in_process, log,
+                      "the LSTM (reference settings)")
+    cells = []
+    for i, (family, method, vocab) in enumerate(plan, start=1):
+        path = os.path.join(cells_dir, f"{family}_{method}_{vocab}.json")
+        label = (f"[{i}/{len(plan)}] {family}, {study.METHOD_LABELS[method]},"
+                 f" V={study_report.vocab_label(vocab)}")
+        cells.append(_cell(path, {**common, "family": family,
+                                  "method": method, "vocab": vocab},
+                           in_process, log, label))
+        elapsed = time.monotonic() - began
+        log(f"    {elapsed / 60:.1f} min so far")
+    text = study_report.study_markdown(cells, reference, families)
+    with open(os.path.join(out, "study.md"), "w", encoding="utf-8") as f:
+        f.write(text)
+    _csv(os.path.join(out, "study.csv"), cells + [reference])
+    study_report.plots(os.path.join(out, "study"), cells, reference,
+                       families)
+    return text
+
+
+def _cell(path, config, in_process, log, label):
+    cell = _read(path)
+    if cell is not None:
+        log(f"{label}: done before")
+        return cell
+    log(f"{label}: measuring")
+    cell = _measure(config, in_process, log)
+    _write(path, cell)
+    return cell
+
+
+def _csv(path, cells):
+    import pandas as pd
+
+    rows = []
+    for cell in cells:
+        base = {k: cell.get(k) for k in ("family", "method", "vocab",
+                                         "effective_vocab", "rows", "model",
+                                         "step_ms", "peak_rss_mb",
+                                         "skipped")}
+        for run in cell.get("runs") or [{}]:
+            rows.append({**base, **{k: v for k, v in run.items()
+                                    if k != "run_dir"}})
+    pd.DataFrame(rows).to_csv(path, index=False)
