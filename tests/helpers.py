@@ -5,11 +5,34 @@ import os
 
 import keras
 import numpy as np
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 BACKENDS = ("jax", "torch", "tensorflow")
 _MODULES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
+
+
+# For tests of process orchestration that do not depend on the backend
+# under test (they start their own subprocesses): they run once, in the jax
+# environment of the matrix, not three times.
+ONCE = pytest.mark.skipif(
+    keras.backend.backend() != "jax",
+    reason="backend-independent process orchestration: run once, in the "
+    "jax environment",
+)
+
+
+def next_backend():
+    """The backend after the active one in a ring (jax, torch, tensorflow).
+
+    Cross-backend tests save under the active backend and load under the
+    next one: across the three environments of the matrix every backend
+    saves once and loads once, at a third of the cost of loading under
+    both others everywhere.
+    """
+    active = keras.backend.backend()
+    return BACKENDS[(BACKENDS.index(active) + 1) % len(BACKENDS)]
 
 
 def installed_backends():

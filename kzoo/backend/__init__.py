@@ -5,6 +5,7 @@ parallelism and the plain-PyTorch reference loop; each is tested equal to
 the generic `keras.ops` path.
 """
 
+import os
 import random
 import sys
 
@@ -44,6 +45,26 @@ def set_random_seed(seed):
         import torch
 
         torch.manual_seed(seed)
+
+
+def enable_compilation_cache(path):
+    """Keep JAX's compiled functions in `path` for later runs and processes.
+
+    XLA compiles every step function of every model, seconds each on a
+    CPU: most of a short run. The cache is keyed by the computation, so
+    another seed of the same model, or a fresh process, compiles nothing.
+    Does nothing on other backends (or where the path was set already).
+    """
+    if keras.backend.backend() != "jax":
+        return
+    import jax
+
+    if jax.config.jax_compilation_cache_dir:
+        return
+    os.makedirs(path, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", path)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 def enable_determinism():

@@ -17,7 +17,7 @@ of `kzoo.peers`:
   and the regressive MSE from the first window to the end (ug/m³).
 
 On `laser` and `mackey_glass` every neural model trains the benchmarks'
-way (`BENCHMARK_TRAINING`: a chronological split with a gap, the best
+way (a chronological split with a gap, and `BENCHMARK_TRAINING`: the best
 validation epoch's weights, a cosine schedule), unless overridden.
 """
 
@@ -29,11 +29,12 @@ from kzoo import training
 from kzoo.eval import forecast
 from kzoo.eval.predict import evaluate_run
 from kzoo.eval.run_dir import load_run
+from kzoo.models.registry import NEW_TRAINING
 
 PROTOCOLS = ("laser", "mackey_glass", "reference")
-# The benchmarks' training of every neural model (the registry defaults of
-# the reference models keep the reference's: final weights, constant lr).
-BENCHMARK_TRAINING = {"epochs": 150, "patience": 30, "schedule": "cosine"}
+# The benchmarks train every neural model as kzoo's own models train by
+# default (the reference models' defaults keep the reference's training).
+BENCHMARK_TRAINING = NEW_TRAINING
 BENCHMARK_SPLIT = "chrono"
 LASER_TRAIN, LASER_HORIZON = 1000, 100
 MG_TRAIN, MG_TEST, MG_HORIZON, MG_STARTS = 2000, 500, 84, 20

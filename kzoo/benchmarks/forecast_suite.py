@@ -11,6 +11,7 @@ import os
 
 import numpy as np
 
+from kzoo import backend as kzoo_backend
 from kzoo import models
 from kzoo.benchmarks import forecast
 from kzoo.benchmarks import forecast_report
@@ -22,7 +23,7 @@ QUICK = {"epochs": 2}
 ABLATION = (
     ("reference training", {"split": "random", "patience": 0,
                             "schedule": "constant"}),
-    ("+ best epoch (patience 30)", {"split": "random", "schedule": "constant"}),
+    ("+ best epoch", {"split": "random", "schedule": "constant"}),
     ("+ cosine schedule", {"split": "random", "patience": 0}),
     ("+ chronological split", {"patience": 0, "schedule": "constant"}),
     ("benchmark training", {}),
@@ -53,6 +54,7 @@ def run_suite(protocols, names, seeds, settings, out, with_peers=True,
               quick=False, log=print):
     """Every model and peer on every protocol; returns the markdown text."""
     _check(protocols, names, seeds)
+    kzoo_backend.enable_compilation_cache(os.path.join(out, ".jax_cache"))
     if quick:
         settings = {**QUICK, **settings}
     sections, rows_by_protocol = [], {}
@@ -79,6 +81,7 @@ def run_suite(protocols, names, seeds, settings, out, with_peers=True,
 def run_ablation(name, protocols, seeds, out, quick=False, log=print):
     """`name` under each `ABLATION` variant; returns the markdown text."""
     _check(protocols, [name], seeds)
+    kzoo_backend.enable_compilation_cache(os.path.join(out, ".jax_cache"))
     sections = []
     for protocol in protocols:
         if protocol == "reference":

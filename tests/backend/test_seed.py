@@ -10,6 +10,7 @@ import pytest
 
 from kzoo import backend
 
+from helpers import ONCE
 from helpers import ROOT
 
 
@@ -34,6 +35,7 @@ def test_seed_must_be_an_integer():
         backend.set_random_seed(1.5)
 
 
+@ONCE
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["jax", "torch"])
 def test_tensorflow_is_not_imported_on_other_backends(name):

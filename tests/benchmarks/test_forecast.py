@@ -11,6 +11,7 @@ from kzoo.benchmarks import forecast
 from kzoo.benchmarks import forecast_report
 from kzoo.benchmarks import forecast_suite
 
+from helpers import ONCE
 from helpers import load_recipe
 
 
@@ -50,6 +51,7 @@ def test_mackey_glass_starts_lie_in_the_test_part():
                                                 + forecast.MG_TEST)
 
 
+@ONCE
 @pytest.mark.slow
 def test_quick_recipe_writes_tables_plots_and_reuses(tmp_path, capsys):
     recipe = load_recipe("forecast")
@@ -74,6 +76,7 @@ def test_quick_recipe_writes_tables_plots_and_reuses(tmp_path, capsys):
     assert capsys.readouterr().out.count("already finished in") == 3
 
 
+@ONCE
 @pytest.mark.slow
 def test_quick_ablation(tmp_path, monkeypatch):
     monkeypatch.setattr(forecast_suite, "ABLATION",

@@ -11,8 +11,8 @@ from kzoo import data
 from kzoo import eval as kzoo_eval
 from kzoo import training
 
-from helpers import BACKENDS
 from helpers import ROOT
+from helpers import next_backend
 from helpers import smooth_series
 from helpers import write_csv
 
@@ -100,7 +100,7 @@ def test_other_series_uses_its_own_statistics(run, tmp_path):
     assert result["batch"]["n"] == 90 - 12
 
 
-OTHER = [b for b in BACKENDS if b != keras.backend.backend()]
+OTHER = [next_backend()]
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+from helpers import ONCE
 from helpers import ROOT
 from helpers import smooth_series
 from helpers import write_csv
@@ -138,6 +139,7 @@ def test_help_states_the_registry_defaults(train_recipe):
     assert "0.001 for linear, persistence" in _help_of(parser, "--lr")
 
 
+@ONCE
 @pytest.mark.slow
 def test_help_explains_every_flag():
     result = subprocess.run(
@@ -153,6 +155,7 @@ def test_help_explains_every_flag():
         assert flag in result.stdout
 
 
+@ONCE
 @pytest.mark.slow
 def test_command_line_error_has_no_traceback(tmp_path):
     result = subprocess.run(

@@ -8,6 +8,7 @@ import sys
 import keras
 import pytest
 
+from helpers import ONCE
 from helpers import ROOT
 from helpers import smooth_series
 from helpers import write_csv
@@ -47,11 +48,11 @@ print("RESULT" + json.dumps(curves))
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(keras.backend.backend() == "torch",
+                    reason="Keras 3 has no data parallelism on torch (see "
+                    "test_torch_refuses_data_parallel)")
 def test_two_devices_same_loss_curve(tmp_path):
-    # The active backend, or JAX under the torch environment (Keras 3 has
-    # no data parallelism on torch: test_torch_refuses_data_parallel).
     backend = keras.backend.backend()
-    backend = backend if backend in ("jax", "tensorflow") else "jax"
     # 176 values, ts 16: 160 windows, 128 train and 32 validation, both
     # even, so no window is trimmed and both fits see the same data.
     csv = write_csv(tmp_path / "s.csv", smooth_series(176))
@@ -70,6 +71,7 @@ def test_two_devices_same_loss_curve(tmp_path):
         assert parallel == pytest.approx(single, rel=1e-5, abs=1e-6)
 
 
+@ONCE
 @pytest.mark.slow
 def test_torch_refuses_data_parallel(tmp_path):
     csv = write_csv(tmp_path / "s.csv", smooth_series(100))

@@ -11,6 +11,7 @@ import pytest
 from kzoo import tuning
 from kzoo.eval import report
 
+from helpers import ONCE
 from helpers import ROOT
 from helpers import load_recipe
 from helpers import smooth_series
@@ -96,6 +97,7 @@ def _env(tuner_id, port):
                 KERASTUNER_ORACLE_PORT=str(port), TF_CPP_MIN_LOG_LEVEL="3")
 
 
+@ONCE
 @pytest.mark.slow
 def test_unreachable_oracle_times_out(csv, tmp_path):
     result = subprocess.run(
@@ -159,6 +161,7 @@ def _trial_statuses(out):
     return statuses
 
 
+@ONCE
 @pytest.mark.slow
 def test_distributed_search_on_loopback(csv, tmp_path):
     out = str(tmp_path / "dist")
@@ -179,6 +182,7 @@ def test_distributed_search_on_loopback(csv, tmp_path):
     assert list(_trial_statuses(out).values()) == ["COMPLETED"] * 4
 
 
+@ONCE
 @pytest.mark.slow
 def test_killed_worker_keeps_the_others_trials(csv, tmp_path):
     out = str(tmp_path / "kill")
@@ -207,6 +211,7 @@ def test_killed_worker_keeps_the_others_trials(csv, tmp_path):
     assert len(completed) == per_worker["tuner0"]
 
 
+@ONCE
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["bayesian", "hyperband"])
 def test_other_tuners(recipe, csv, tmp_path, capsys, kind):
