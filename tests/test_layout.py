@@ -105,6 +105,17 @@ def test_no_module_is_over_300_lines():
     assert long == {}
 
 
+def test_test_modules_have_unique_names():
+    # tests/ folders are not packages: pytest imports each test module by
+    # its base name, and two of the same name stop the collection.
+    seen = {}
+    for path in _python_files("tests"):
+        name = os.path.basename(path)
+        if name.startswith("test_"):
+            seen.setdefault(name, []).append(os.path.relpath(path, ROOT))
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+
+
 def test_nothing_reaches_outside_the_repository():
     # A user's clone has no ../shared folder.
     offenders = [os.path.relpath(p, ROOT)
