@@ -14,12 +14,18 @@ import keras
 from keras import ops
 
 
-def argmax(x):
-    """Index of the first maximum on the last axis (int32, `x.shape[:-1]`)."""
+def argmax(x, top=None):
+    """Index of the first maximum on the last axis (int32, `x.shape[:-1]`).
+
+    `top`, if given, is `max(x, axis=-1)` already computed (a chunked read
+    needs it anyway): the JAX and TensorFlow form then skips its maximum.
+    """
     size = x.shape[-1]
     if keras.backend.backend() == "torch" or size is None or size >= 2**24:
         return ops.cast(ops.argmax(x, axis=-1), "int32")
-    top = ops.max(x, axis=-1, keepdims=True)
+    if top is None:
+        top = ops.max(x, axis=-1)
+    top = ops.expand_dims(top, -1)
     # Float indices (exact below 2**24): XLA's float minimum vectorises,
     # its integer one less.
     index = ops.arange(size, dtype="float32")
@@ -27,6 +33,10 @@ def argmax(x):
     return ops.cast(first, "int32")
 
 
-def argmin(x):
-    """Index of the first minimum on the last axis (int32, `x.shape[:-1]`)."""
-    return argmax(ops.negative(x))
+def argmin(x, bottom=None):
+    """Index of the first minimum on the last axis (int32, `x.shape[:-1]`).
+
+    `bottom`, if given, is `min(x, axis=-1)` already computed.
+    """
+    top = None if bottom is None else ops.negative(bottom)
+    return argmax(ops.negative(x), top=top)
