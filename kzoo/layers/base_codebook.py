@@ -127,7 +127,8 @@ class BaseCodebook(keras.layers.Layer):
             self.ema_embed_sum = self.add_weight(
                 name="ema_embed_sum",
                 shape=shape,
-                initializer=lambda shape, dtype=None: ops.convert_to_tensor(
+                # A copy: on JAX a shared buffer is donated twice by fit().
+                initializer=lambda shape, dtype=None: ops.copy(
                     self.codebook.value
                 ),
                 trainable=False,
