@@ -15,22 +15,12 @@ import functools
 import jax
 import jax.numpy as jnp
 
+from kzoo.backend import reductions
+
 
 def _logits(grouped, rows):
     """`(G, N, C)` dot products of `(G, N, d)` queries and `(G, C, d)` rows."""
     return jnp.matmul(grouped, jnp.swapaxes(rows, 1, 2))
-
-
-def _first_argmax(x, top):
-    """First index of `top` (the maximum) on the last axis, as int32.
-
-    A maximum, a comparison and a minimum: XLA's CPU argmax is several
-    times slower (`kzoo.backend.reductions`).
-    """
-    size = x.shape[-1]
-    index = jnp.arange(size, dtype=jnp.float32)
-    first = jnp.min(jnp.where(x == top[..., None], index, size - 1), axis=-1)
-    return first.astype(jnp.int32)
 
 
 def _for_each_chunk(table, chunk, body, carry):
@@ -54,11 +44,10 @@ def _forward(grouped, table, factor, chunk):
     def body(rows, start, carry):
         top, total, acc, codes = carry
         logits = _logits(grouped, rows) * factor
-        chunk_top = jnp.max(logits, axis=-1)
+        chunk_top, found = reductions.max_and_argmax(logits)
         new_top = jnp.maximum(top, chunk_top)
         # Strictly greater: an earlier chunk wins a tie.
-        codes = jnp.where(chunk_top > top,
-                          _first_argmax(logits, chunk_top) + start, codes)
+        codes = jnp.where(chunk_top > top, found + start, codes)
         rescale = jnp.exp(top - new_top)
         probs = jnp.exp(logits - new_top[..., None])
         total = total * rescale + jnp.sum(probs, axis=-1)

@@ -14,18 +14,12 @@ import keras
 from keras import ops
 
 
-def argmax(x, top=None):
-    """Index of the first maximum on the last axis (int32, `x.shape[:-1]`).
-
-    `top`, if given, is `max(x, axis=-1)` already computed (a chunked read
-    needs it anyway): the JAX and TensorFlow form then skips its maximum.
-    """
+def argmax(x):
+    """Index of the first maximum on the last axis (int32, `x.shape[:-1]`)."""
     size = x.shape[-1]
     if keras.backend.backend() == "torch" or size is None or size >= 2**24:
         return ops.cast(ops.argmax(x, axis=-1), "int32")
-    if top is None:
-        top = ops.max(x, axis=-1)
-    top = ops.expand_dims(top, -1)
+    top = ops.max(x, axis=-1, keepdims=True)
     # Float indices (exact below 2**24): XLA's float minimum vectorises,
     # its integer one less.
     index = ops.arange(size, dtype="float32")
@@ -33,10 +27,47 @@ def argmax(x, top=None):
     return ops.cast(first, "int32")
 
 
-def argmin(x, bottom=None):
-    """Index of the first minimum on the last axis (int32, `x.shape[:-1]`).
+def argmin(x):
+    """Index of the first minimum on the last axis (int32, `x.shape[:-1]`)."""
+    return argmax(ops.negative(x))
 
-    `bottom`, if given, is `min(x, axis=-1)` already computed.
+
+def max_and_argmax(x, block=128):
+    """`(max, first argmax)` on the last axis, reading `x` about once.
+
+    The last axis is cut in blocks of `block`: one pass takes each block's
+    maximum; the first block holding the overall maximum and the first
+    index inside it come from small arrays. For the `(6144, 8192)` chunk of
+    a chunked codebook read, on JAX here: 52 ms against 271 for `argmax`
+    above after a maximum. PyTorch's `max` already returns both in one
+    pass; axes that `block` does not divide take `argmax` after `max`.
+    Same indices as `argmax` (ties included).
     """
-    top = None if bottom is None else ops.negative(bottom)
-    return argmax(ops.negative(x), top=top)
+    size = x.shape[-1]
+    n_block = 0 if size is None or size % block else size // block
+    if keras.backend.backend() == "torch" or n_block < 2:
+        top = ops.max(x, axis=-1)
+        return top, argmax(x)
+    lead = ops.shape(x)[:-1]
+    blocks = ops.reshape(x, (-1, n_block, block))
+    block_top = ops.max(blocks, axis=-1)
+    top = ops.max(block_top, axis=-1)
+    first_block = _first_equal(block_top, top)
+    inside = ops.take_along_axis(blocks, first_block[:, None, None], axis=1)
+    index = first_block * block + _first_equal(inside[:, 0], top)
+    return ops.reshape(top, lead), ops.reshape(index, lead)
+
+
+def min_and_argmin(x, block=128):
+    """`(min, first argmin)` on the last axis (see `max_and_argmax`)."""
+    top, index = max_and_argmax(ops.negative(x), block)
+    return ops.negative(top), index
+
+
+def _first_equal(x, value):
+    """First index on the last axis where `x == value[..., None]` (int32)."""
+    size = x.shape[-1]
+    index = ops.arange(size, dtype="float32")
+    first = ops.min(ops.where(x == value[..., None], index, float(size - 1)),
+                    axis=-1)
+    return ops.cast(first, "int32")

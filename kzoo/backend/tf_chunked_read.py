@@ -17,17 +17,11 @@ import functools
 
 import tensorflow as tf
 
+from kzoo.backend import reductions
+
 
 def _logits(grouped, rows):
     return tf.matmul(grouped, rows, transpose_b=True)
-
-
-def _first_argmax(x, top):
-    size = x.shape[-1]
-    index = tf.range(size, dtype=tf.float32)
-    first = tf.reduce_min(
-        tf.where(x == top[..., None], index, float(size - 1)), axis=-1)
-    return tf.cast(first, tf.int32)
 
 
 def _for_each_chunk(table, chunk, body, carry):
@@ -57,10 +51,10 @@ def _functions(factor, chunk, table_grad, jit):
         def body(rows, start, carry):
             top, total, acc, codes = carry
             logits = _logits(grouped, rows) * factor
-            chunk_top = tf.reduce_max(logits, axis=-1)
+            chunk_top, found = reductions.max_and_argmax(logits)
             new_top = tf.maximum(top, chunk_top)
-            codes = tf.where(chunk_top > top,
-                             _first_argmax(logits, chunk_top) + start, codes)
+            # Strictly greater: an earlier chunk wins a tie.
+            codes = tf.where(chunk_top > top, found + start, codes)
             rescale = tf.exp(top - new_top)
             probs = tf.exp(logits - new_top[..., None])
             total = total * rescale + tf.reduce_sum(probs, axis=-1)

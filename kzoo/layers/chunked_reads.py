@@ -86,8 +86,8 @@ def chunked_nearest_codes(queries, table, chunk=8192):
         best, codes = carry
         distances = (norms - 2.0 * logits(grouped, rows)
                      + ops.sum(ops.square(rows), axis=-1)[:, None, :])
-        chunk_best = ops.min(distances, axis=-1)
-        found = reductions.argmin(distances, chunk_best) + start
+        chunk_best, found = reductions.min_and_argmin(distances)
+        found = found + start
         # Strictly better only: an earlier chunk wins a tie.
         codes = ops.where(chunk_best < best, found, codes)
         return ops.minimum(best, chunk_best), codes
@@ -136,9 +136,9 @@ def soft_read_stats(grouped, table, factor, chunk):
     def body(rows, start, carry):
         top, total, codes = carry
         chunk_logits = logits(grouped, rows) * factor
-        chunk_top = ops.max(chunk_logits, axis=-1)
+        chunk_top, found = reductions.max_and_argmax(chunk_logits)
         new_top = ops.maximum(top, chunk_top)
-        found = reductions.argmax(chunk_logits, chunk_top) + start
+        found = found + start
         codes = ops.where(chunk_top > top, found, codes)
         total = total * ops.exp(top - new_top) + ops.sum(
             ops.exp(chunk_logits - new_top[..., None]), axis=-1)

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from kzoo.backend import chunked_read
-from kzoo.backend import reductions
 from kzoo.layers import chunked_reads
 from kzoo.layers import reads
 
@@ -16,8 +15,9 @@ from helpers import to_numpy
 
 RTOL, ATOL = 1e-5, 1e-6
 # (groups, rows, chunk): a vocabulary the chunk does not divide, several
-# groups, a table smaller than one chunk, one row per chunk.
-SHAPES = [(1, 23, 8), (3, 10, 4), (1, 5, 8), (2, 3, 1)]
+# groups, a table smaller than one chunk, one row per chunk, chunks that
+# `reductions.max_and_argmax` reads in blocks.
+SHAPES = [(1, 23, 8), (3, 10, 4), (1, 5, 8), (2, 3, 1), (1, 600, 256)]
 
 
 def np_soft_read(q, table, factor, d_out):
@@ -120,12 +120,3 @@ def test_nearest_codes_equal_dense(rng, n_group, vocab, chunk):
 
 def test_every_backend_has_a_fast_path():
     assert chunked_read.soft_read_path() is not None
-
-
-def test_argmax_reuses_a_given_maximum(rng):
-    x = rng.normal(size=(4, 9)).astype("float32")
-    x[:, 7] = x[:, 2] = x.max(-1) + 1
-    top = keras.ops.max(x, axis=-1)
-    np.testing.assert_array_equal(to_numpy(reductions.argmax(x, top)), 2)
-    bottom = keras.ops.min(-x, axis=-1)
-    np.testing.assert_array_equal(to_numpy(reductions.argmin(-x, bottom)), 2)
