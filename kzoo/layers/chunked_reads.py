@@ -25,6 +25,7 @@ Shapes are grouped as in `kzoo.layers.reads`: queries `(N, G, d)`, tables
 `(G, V, d)`.
 """
 
+import keras
 from keras import ops
 
 from kzoo.backend import chunked_read
@@ -51,16 +52,16 @@ def chunked_soft_read(queries, table, scale, temperature=1.0, chunk=8192,
         `(out, codes)`: `(N, G, d)` read values and `(N, G)` int32 argmax
         codes.
     """
-    queries = ops.convert_to_tensor(queries)
-    table = ops.convert_to_tensor(table)
+    queries, table, dtype = _float32(queries, table)
     factor = scale / temperature
     path = chunked_read.soft_read_path() if fast else None
     if path is not None:
-        return path(queries, table, factor, chunk, table_grad)
+        out, codes = path(queries, table, factor, chunk, table_grad)
+        return ops.cast(out, dtype), codes
     grouped = ops.transpose(queries, (1, 0, 2))
     lse, codes = soft_read_stats(grouped, table, factor, chunk)
     out = attend(grouped, table, lse, factor, chunk, table_grad)
-    return ops.transpose(out, (1, 0, 2)), ops.transpose(codes)
+    return ops.cast(ops.transpose(out, (1, 0, 2)), dtype), ops.transpose(codes)
 
 
 def chunked_nearest_codes(queries, table, chunk=8192):
@@ -77,9 +78,9 @@ def chunked_nearest_codes(queries, table, chunk=8192):
     Returns:
         `(N, G)` int32 codes.
     """
-    grouped = ops.stop_gradient(
-        ops.transpose(ops.convert_to_tensor(queries), (1, 0, 2)))
-    table = ops.stop_gradient(ops.convert_to_tensor(table))
+    queries, table, _ = _float32(queries, table)
+    grouped = ops.stop_gradient(ops.transpose(queries, (1, 0, 2)))
+    table = ops.stop_gradient(table)
     norms = ops.sum(ops.square(grouped), axis=-1)[..., None]
 
     def body(rows, start, carry):
@@ -96,6 +97,17 @@ def chunked_nearest_codes(queries, table, chunk=8192):
     init = (ops.full_like(first, float("inf")), ops.zeros_like(first, "int32"))
     _, codes = for_each_chunk(table, chunk, body, init)
     return ops.transpose(codes)
+
+
+def _float32(queries, table):
+    """`queries` and `table` as float32 tensors, and the queries' dtype.
+
+    A mixed-precision read keeps its running sums in float32 too.
+    """
+    queries = ops.convert_to_tensor(queries)
+    dtype = keras.backend.standardize_dtype(queries.dtype)
+    return (ops.cast(queries, "float32"),
+            ops.cast(ops.convert_to_tensor(table), "float32"), dtype)
 
 
 def logits(grouped, rows):

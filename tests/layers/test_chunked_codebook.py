@@ -118,6 +118,22 @@ def test_product_read_matches_numpy(rng, read):
     np.testing.assert_array_equal(to_numpy(ids), ref_ids)
 
 
+@pytest.mark.parametrize("read", ["soft", "hard"])
+def test_mixed_precision_reads_in_float32(rng, read):
+    x = rng.normal(size=(2, 5, 8)).astype("float32")
+    layer = Codebook(VOCAB, read=read, read_chunk=CHUNK,
+                     dtype="mixed_bfloat16")
+    out = layer(x)
+    assert keras.backend.standardize_dtype(out.dtype) == "bfloat16"
+    table = to_numpy(layer.codebook)
+    if read == "soft":
+        ref, _ = np_soft_read(x, table, 1 / np.sqrt(8))
+    else:
+        ref, _ = np_hard_read(x, table)
+    out = to_numpy(keras.ops.cast(out, "float32"))
+    np.testing.assert_allclose(out, ref, atol=0.05, rtol=0.02)
+
+
 def test_hierarchy_passes_read_chunk_to_every_level():
     layer = CacheHierarchy([4, 8, 16], n_head=2, read_chunk=3)
     assert [level.read_chunk for level in layer.levels] == [3, 3, 3]
