@@ -3,9 +3,10 @@
     python recipes/bench.py --out bench/            # full run, every backend
     python recipes/bench.py --quick --out /tmp/b     # under a minute
 
-Each backend runs in its own subprocess (KERAS_BACKEND set for it). Writes
-one markdown table per figure (throughput.md, reference.md, scaling.md,
-rollout.md, and all of them in bench.md) and scaling.png to --out.
+Each backend runs in its own subprocess (KERAS_BACKEND set for it; its
+progress and warnings in --out/<backend>.log). Writes one markdown table per
+figure (throughput.md, reference.md, scaling.md, rollout.md, and all of them
+in bench.md) and scaling.png to --out.
 """
 
 import importlib.util
@@ -36,8 +37,9 @@ def parser():
             "backend, with and without jit_compile; (2) the reference "
             "configurations end to end (50 epochs) beside the reference "
             "PyTorch figures and the reference loop in plain PyTorch timed "
-            "on this machine (with the torch backend); (3) flat against "
-            "product codebooks for effective vocabularies 2^10 to 2^20 "
+            "on this machine (with the torch backend); (3) flat codebooks, "
+            "read at once and in chunks of 8192 rows, against product "
+            "codebooks for effective vocabularies 2^10 to 2^20 "
             "(d 64, batch 64, T 96); "
             "(4) regressive rollout speed. Nothing is asserted: figures are "
             "reported."
@@ -70,6 +72,7 @@ def worker_config(args, out):
         "reference_epochs": 50,
         "exponents": [10, 12, 14, 16, 18, 20],
         "scaling_repeats": 3,
+        "read_chunk": 8192,
         "memory_limit_gb": args.memory_limit_gb,
         "rollout_steps": 2000,
         "out": os.path.join(out, "runs"),
@@ -78,29 +81,42 @@ def worker_config(args, out):
         config.update(
             models=["vqlnmlp"], jit=["auto"], throughput_epochs=1,
             reference_models=["vqlnmlp"], reference_epochs=1,
-            exponents=[10], scaling_repeats=1, rollout_steps=20,
+            exponents=[10], scaling_repeats=1, read_chunk=256,
+            rollout_steps=20,
             overrides={"time_steps": 32}, scaling_in_process=True,
         )
     return config
 
 
-def run_backend(backend, config):
+def run_backend(backend, config, log_path):
+    """One backend's worker; its stderr (progress, warnings) to `log_path`."""
     env = dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    done = subprocess.run(
-        [sys.executable, "-m", "kzoo.benchmarks.worker", json.dumps(config)],
-        env=env, capture_output=True, text=True, cwd=ROOT,
-    )
+    with open(log_path, "w") as log:
+        done = subprocess.run(
+            [sys.executable, "-m", "kzoo.benchmarks.worker",
+             json.dumps(config)],
+            env=env, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT,
+        )
     lines = [line for line in done.stdout.splitlines()
              if line.startswith("RESULT ")]
     if done.returncode or not lines:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        with open(log_path) as log:
+            tail = (log.read().strip().splitlines() or ["no output"])[-1]
         raise RuntimeError(f"{backend} benchmark failed: {tail}")
     return json.loads(lines[-1][len("RESULT "):])
 
 
 def _f(value, digits=3):
     return "-" if value is None else f"{value:.{digits}g}"
+
+
+def _kind(row):
+    """`flat`, `flat, chunks of C` or `H heads`."""
+    if row["n_head"] > 1:
+        return f"{row['n_head']} heads"
+    chunk = row.get("read_chunk")
+    return "flat" if chunk is None else f"flat, chunks of {chunk}"
 
 
 def tables(results):
@@ -128,18 +144,20 @@ def tables(results):
             ["backend", "model", "epochs", "kzoo wall s", "reference wall s",
              "plain PyTorch here s", "kzoo val_loss", "reference val_loss",
              "plain PyTorch val_loss", "val_mse_next"], rows)
-    rows = [(r["backend"], t["n_head"], t["vocab_per_head"],
+    rows = [(r["backend"], _kind(t), t["vocab_per_head"],
              f"2^{t['effective_vocab'].bit_length() - 1}"
              if t["effective_vocab"] & (t["effective_vocab"] - 1) == 0
              else t["effective_vocab"],
              t["codebook_rows"], t.get("params", "-"),
-             _f(t.get("step_ms")), _f(t.get("peak_rss_mb"), 4),
+             _f(t.get("step_ms")), _f(t.get("forward_ms")),
+             t.get("repeats", "-"), _f(t.get("peak_rss_mb"), 4),
              _f(t.get("device_mb")), t.get("skipped", ""))
             for r in results for t in r.get("scaling", [])]
     if rows:
         out["scaling"] = _table(
-            ["backend", "heads", "rows/head", "effective vocab", "rows",
-             "params", "step ms", "peak RSS MiB", "device MiB", "note"], rows)
+            ["backend", "codebook", "rows/head", "effective vocab", "rows",
+             "params", "step ms", "forward ms", "steps timed", "peak RSS MiB",
+             "device MiB", "note"], rows)
     rows = [(r["backend"], t["model"], t["time_steps"], t["steps"],
              _f(t["seconds"]), _f(t["steps_per_s"], 4))
             for r in results for t in r.get("rollout", [])]
@@ -156,19 +174,22 @@ def scaling_plot(path, results):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), dpi=110)
-    for r in results:
-        for n_head in sorted({t["n_head"] for t in r.get("scaling", [])}):
-            done = [t for t in r["scaling"]
-                    if t["n_head"] == n_head and "step_ms" in t]
-            if not done:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), dpi=110)
+    done = [(r["backend"], t) for r in results for t in r.get("scaling", [])
+            if "step_ms" in t]
+    # One colour per kind of codebook, one line style per backend.
+    kinds = sorted({_kind(t) for _, t in done},
+                   key=lambda k: (k[0].isdigit(), k))
+    backends = [r["backend"] for r in results]
+    for backend, style in zip(backends, ("o-", "s--", "^:") * 3):
+        for color, kind in enumerate(kinds):
+            rows = [t for b, t in done if b == backend and _kind(t) == kind]
+            if not rows:
                 continue
-            label = f"{r['backend']}, " + ("flat" if n_head == 1
-                                           else f"{n_head} heads")
-            x = [t["effective_vocab"] for t in done]
-            axes[0].plot(x, [t["step_ms"] for t in done], "o-", label=label)
-            axes[1].plot(x, [t["peak_rss_mb"] for t in done], "o-",
-                         label=label)
+            x = [t["effective_vocab"] for t in rows]
+            for ax, key in zip(axes, ("step_ms", "peak_rss_mb")):
+                ax.plot(x, [t[key] for t in rows], style, color=f"C{color}",
+                        label=f"{backend}, {kind}")
     for ax, ylabel in zip(axes, ("train step (ms)", "peak RSS (MiB)")):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
@@ -176,7 +197,8 @@ def scaling_plot(path, results):
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle("flat vs product codebooks (d 64, batch 64, T 96)")
+    fig.suptitle("flat (dense, chunked) vs product codebooks "
+                 "(d 64, batch 64, T 96)")
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -211,7 +233,8 @@ def main(argv=None):
     results = []
     for backend in backends:
         print(f"== {backend}", flush=True)
-        results.append(run_backend(backend, config))
+        results.append(run_backend(
+            backend, config, os.path.join(args.out, f"{backend}.log")))
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     parts = []

@@ -162,3 +162,36 @@ def run_layer_test(layer_cls, init_kwargs, input_shape, expected_output_shape,
                     _as_tuple(loaded.predict(input_data, verbose=0))):
         np.testing.assert_allclose(a, b, atol=1e-6)
     return layer
+
+
+def gradients(fn, *args):
+    """`fn(*args)` (a scalar) and its gradients for every argument, NumPy.
+
+    Each backend's own differentiation: `jax.grad`, `torch.autograd`,
+    `tf.GradientTape`.
+    """
+    backend = keras.backend.backend()
+    args = [np.asarray(a, "float32") for a in args]
+    if backend == "jax":
+        import jax
+
+        # One compiled function: faster than op-by-op dispatch here.
+        value, grads = jax.jit(jax.value_and_grad(
+            lambda *a: fn(*a), argnums=tuple(range(len(args)))))(*args)
+    elif backend == "torch":
+        import torch
+
+        tensors = [torch.tensor(a, requires_grad=True) for a in args]
+        value = fn(*tensors)
+        grads = torch.autograd.grad(value, tensors, materialize_grads=True)
+        value = value.detach()
+    else:
+        import tensorflow as tf
+
+        tensors = [tf.constant(a) for a in args]
+        with tf.GradientTape() as tape:
+            for t in tensors:
+                tape.watch(t)
+            value = fn(*tensors)
+        grads = tape.gradient(value, tensors)
+    return to_numpy(value), [to_numpy(g) for g in grads]

@@ -1,4 +1,11 @@
-"""Flat against product codebooks as the effective vocabulary grows."""
+"""Flat (dense and chunked) against product codebooks as the vocabulary grows.
+
+Three ways to an effective vocabulary of `2^k` codes for `d = 64`-wide
+tokens: one flat table of `2^k` rows read at once (the `(tokens, V)`
+logits in memory), the same table read `read_chunk` rows at a time
+(`Codebook(read_chunk=...)`), and `n_head` tables of `2^(k / n_head)` rows
+(`ProductCodebook`).
+"""
 
 import resource
 import time
@@ -11,54 +18,80 @@ from kzoo.layers import Codebook
 from kzoo.layers import ProductCodebook
 from kzoo.models import Model
 
+# The chunk of the chunked flat rows.
+READ_CHUNK = 8192
 
-def plan(exponents, heads=(1, 2, 4)):
-    """`(n_head, vocab_per_head, effective)` for each effective 2^k.
+
+def plan(exponents, heads=(1, 2, 4), read_chunk=READ_CHUNK):
+    """`(n_head, vocab_per_head, effective, read_chunk)` per effective 2^k.
 
     With `n_head` heads each table has `round(2 ** (k / n_head))` rows,
-    so the effective vocabulary is that to the power `n_head`.
+    so the effective vocabulary is that to the power `n_head`. One head
+    comes twice: read at once (`read_chunk=None`) and in chunks.
     """
     rows = []
     for n_head in heads:
-        for k in exponents:
-            per_head = int(round(2 ** (k / n_head)))
-            rows.append((n_head, per_head, per_head**n_head))
+        for chunk in ((None, read_chunk) if n_head == 1 else (None,)):
+            for k in exponents:
+                per_head = int(round(2 ** (k / n_head)))
+                rows.append((n_head, per_head, per_head**n_head, chunk))
     return rows
 
 
-def estimated_bytes(n_head, vocab, batch, length, dim):
-    """Activations of one soft read and its gradient, and the table."""
-    logits = batch * length * n_head * vocab * 4
+def estimated_bytes(n_head, vocab, batch, length, dim, read_chunk=None):
+    """Activations of one soft read and its gradient, and the table.
+
+    Four `(tokens, rows)` matrices: the whole table's rows, or one chunk's.
+    """
+    rows = vocab if read_chunk is None else min(vocab, read_chunk)
+    logits = batch * length * n_head * rows * 4
     return 4 * logits + n_head * vocab * (dim // n_head) * 4
 
 
-def step(n_head, vocab, dim=64, batch=64, length=96, repeats=3):
-    """Train-step time, parameters and peak memory of one configuration.
+def _timed(function, repeats):
+    start = time.perf_counter()
+    for _ in range(repeats):
+        function()
+    return 1000 * (time.perf_counter() - start) / repeats
 
+
+def step(n_head, vocab, dim=64, batch=64, length=96, repeats=3,
+         read_chunk=None, slow_step_s=60.0):
+    """Train-step and forward time, parameters and peak memory of one model.
+
+    After one warm-up step (compilation), times `repeats` steps, or one
+    when the warm-up took over `slow_step_s` seconds, and as many forward
+    passes (`predict_on_batch`): the backward pass takes the difference.
     Call in a fresh process for a meaningful peak RSS.
     """
     kzoo_backend.set_random_seed(0)
     inputs = keras.Input((length, dim))
     hidden = keras.layers.Dense(dim, name="encoder")(inputs)
     if n_head == 1:
-        layer = Codebook(vocab, name="codebook")
+        layer = Codebook(vocab, read_chunk=read_chunk, name="codebook")
     else:
-        layer = ProductCodebook(vocab, n_head, name="codebook")
+        layer = ProductCodebook(vocab, n_head, read_chunk=read_chunk,
+                                name="codebook")
     model = Model(inputs, layer(hidden))
     model.compile(keras.optimizers.Adam(1e-3), "mse")
     x = np.random.default_rng(0).normal(size=(batch, length, dim))
     x = x.astype("float32")
-    model.train_on_batch(x, x)
     start = time.perf_counter()
-    for _ in range(repeats):
-        model.train_on_batch(x, x)
-    seconds = (time.perf_counter() - start) / repeats
+    model.train_on_batch(x, x)
+    if time.perf_counter() - start > slow_step_s:
+        repeats = 1
+    model.predict_on_batch(x)
+    step_ms = _timed(lambda: model.train_on_batch(x, x), repeats)
+    forward_ms = _timed(lambda: model.predict_on_batch(x), repeats)
     return {
         "n_head": n_head, "vocab_per_head": vocab,
         "effective_vocab": vocab**n_head,
         "codebook_rows": n_head * vocab,
+        "read_chunk": read_chunk,
         "params": int(model.count_params()),
-        "step_ms": 1000 * seconds,
+        "repeats": repeats,
+        "step_ms": step_ms,
+        "forward_ms": forward_ms,
         "peak_rss_mb": (
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "device_mb": kzoo_backend.device_peak_memory_mb(),

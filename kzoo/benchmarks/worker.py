@@ -19,23 +19,27 @@ def _scaling(config):
 
     rows = []
     limit = config["memory_limit_gb"] * 2**30
-    for n_head, vocab, effective in scaling.plan(config["exponents"]):
-        needed = scaling.estimated_bytes(n_head, vocab, 64, 96, 64)
+    plan = scaling.plan(config["exponents"],
+                        read_chunk=config.get("read_chunk",
+                                              scaling.READ_CHUNK))
+    for n_head, vocab, effective, chunk in plan:
+        needed = scaling.estimated_bytes(n_head, vocab, 64, 96, 64, chunk)
         row = {"n_head": n_head, "vocab_per_head": vocab,
-               "effective_vocab": effective, "codebook_rows": n_head * vocab}
+               "effective_vocab": effective, "codebook_rows": n_head * vocab,
+               "read_chunk": chunk}
         if needed > limit:
             row["skipped"] = (f"needs ~{needed / 2**30:.1f} GiB > "
                               f"{config['memory_limit_gb']} GiB limit")
             rows.append(row)
             continue
+        kwargs = {"repeats": config["scaling_repeats"], "read_chunk": chunk}
         if config.get("scaling_in_process"):
-            row.update(scaling.step(n_head, vocab,
-                                    repeats=config["scaling_repeats"]))
+            row.update(scaling.step(n_head, vocab, **kwargs))
             rows.append(row)
             continue
         code = ("import json, sys; from kzoo.benchmarks import scaling; "
                 f"print('ROW ' + json.dumps(scaling.step({n_head}, {vocab}, "
-                f"repeats={config['scaling_repeats']})))")
+                f"**{kwargs!r})))")
         done = subprocess.run([sys.executable, "-c", code],
                               capture_output=True, text=True, env=os.environ)
         lines = [line for line in done.stdout.splitlines()
@@ -45,6 +49,7 @@ def _scaling(config):
                                            or ["?"])[-1][:120]
         else:
             row.update(json.loads(lines[-1][4:]))
+        print(f"scaling {json.dumps(row)}", file=sys.stderr, flush=True)
         rows.append(row)
     return rows
 

@@ -14,8 +14,13 @@ from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_fraction
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
+from kzoo.layers.checks import check_read_chunk
 
 READS = ("soft", "hard")
+# `read_chunk="auto"`: tables of at least AUTO_MIN_ROWS rows (per group) are
+# read AUTO_CHUNK rows at a time, smaller ones densely.
+AUTO_CHUNK = 8192
+AUTO_MIN_ROWS = 2 * AUTO_CHUNK
 
 
 class BaseCodebook(keras.layers.Layer):
@@ -40,11 +45,13 @@ class BaseCodebook(keras.layers.Layer):
         return_codes=False,
         codebook_initializer=None,
         seed=None,
+        read_chunk=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
         check_int("vocab_size", vocab_size, maximum=MAX_INT32)
         check_choice("read", read, READS)
+        check_read_chunk(read_chunk)
         check_number("temperature", temperature, minimum=0)
         if scale is not None:
             check_number("scale", scale, minimum=0)
@@ -81,6 +88,7 @@ class BaseCodebook(keras.layers.Layer):
         self.dead_code_threshold = dead_code_threshold
         self.return_codes = bool(return_codes)
         self.seed = seed
+        self.read_chunk = read_chunk
         if codebook_initializer is None:
             codebook_initializer = keras.initializers.RandomNormal(
                 mean=0.0, stddev=1.0, seed=seed
@@ -127,7 +135,8 @@ class BaseCodebook(keras.layers.Layer):
             self.ema_embed_sum = self.add_weight(
                 name="ema_embed_sum",
                 shape=shape,
-                initializer=lambda shape, dtype=None: ops.convert_to_tensor(
+                # A copy: on JAX a shared buffer is donated twice by fit().
+                initializer=lambda shape, dtype=None: ops.copy(
                     self.codebook.value
                 ),
                 trainable=False,
@@ -160,6 +169,12 @@ class BaseCodebook(keras.layers.Layer):
         return {"perplexity": self.perplexity, "usage": self.usage}
 
     # Reading -----------------------------------------------------------
+    def chunk_rows(self):
+        """Rows read at once (`read_chunk` resolved), or `None`: dense."""
+        if self.read_chunk != "auto":
+            return self.read_chunk
+        return AUTO_CHUNK if self.vocab_size >= AUTO_MIN_ROWS else None
+
     def read_values(self, x, table=None):
         """Read `x` `(..., D)` against a grouped table (default: own table).
 
@@ -169,13 +184,16 @@ class BaseCodebook(keras.layers.Layer):
         """
         shape = ops.shape(x)
         queries = self.prepare_queries(self._group_queries(x))
+        # A given table may depend on trained weights (CacheHierarchy).
+        table_grad = table is not None or self.codebook.trainable
         table = self.grouped_table() if table is None else table
+        chunk = self.chunk_rows()
         if self.read == "soft":
             scale = self.scale if self.scale is not None else self.default_scale
             out, codes = reads.soft_read(queries, table, scale,
-                                         self.temperature)
+                                         self.temperature, chunk, table_grad)
         else:
-            codes = reads.nearest_codes(queries, table)
+            codes = reads.nearest_codes(queries, table, chunk)
             quantized = reads.lookup(table, codes)
             commitment = ops.mean(
                 ops.square(queries - ops.stop_gradient(quantized))
@@ -213,10 +231,12 @@ class BaseCodebook(keras.layers.Layer):
     def _ema_update(self, queries, codes, counts):
         shape = tuple(self.codebook.shape)
         grouped = (self.n_group, self.vocab_size)
-        one_hot = ops.one_hot(codes, self.vocab_size, dtype="float32")
-        embed_sum = ops.matmul(
-            ops.transpose(one_hot, (1, 2, 0)), ops.transpose(queries, (1, 0, 2))
-        )
+        if self.chunk_rows() is None:
+            one_hot = ops.one_hot(codes, self.vocab_size, dtype="float32")
+            embed_sum = ops.matmul(ops.transpose(one_hot, (1, 2, 0)),
+                                   ops.transpose(queries, (1, 0, 2)))
+        else:  # no (N, V) one-hot matrix
+            embed_sum = reads.code_sums(queries, codes, self.vocab_size)
         cluster = ops.reshape(self.ema_cluster_size, grouped)
         cluster = self.decay * cluster + (1.0 - self.decay) * counts
         sums = ops.reshape(self.ema_embed_sum, grouped + (self.group_dim,))
@@ -272,6 +292,7 @@ class BaseCodebook(keras.layers.Layer):
                     self.codebook_initializer
                 ),
                 "seed": self.seed,
+                "read_chunk": self.read_chunk,
             }
         )
         return config

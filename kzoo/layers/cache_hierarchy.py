@@ -43,8 +43,8 @@ class CacheHierarchy(keras.layers.Layer):
             `ProductCodebook` when `n_head > 1`), passed to each level:
             `read`, `temperature`, `scale`, `train_codebook`,
             `commitment_weight`, `ema`, `decay`, `epsilon`,
-            `dead_code_threshold`, `codebook_initializer`, ... (as
-            vector-quantize-pytorch's `ResidualVQ(**vq_kwargs)`), and the
+            `dead_code_threshold`, `codebook_initializer`, `read_chunk`, ...
+            (as vector-quantize-pytorch's `ResidualVQ(**vq_kwargs)`), and the
             arguments of `Layer` (`name`, `dtype`, ...). In the `"inc"`
             order the exchanged tables are read, not the levels' own, so EMA
             updates apply only in the `"dec"` order.

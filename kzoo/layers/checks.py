@@ -68,6 +68,17 @@ def check_choice(name, value, choices):
         )
 
 
+def check_read_chunk(value):
+    """`ValueError` unless `value` is `None`, `"auto"` or an int >= 1."""
+    if value is None or value == "auto":
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            "`read_chunk` must be None, 'auto' or an integer >= 1. "
+            f"Received: read_chunk={value!r}"
+        )
+
+
 def check_heads_divide(n_head, dim):
     """`ValueError` unless `n_head` divides the feature size `dim`."""
     if dim is not None and dim % n_head:

@@ -33,7 +33,8 @@ class ProductCodebook(BaseCodebook):
         **kwargs: every other argument of `Codebook` (`read`,
             `temperature`, `scale`, `train_codebook`, `commitment_weight`,
             `ema`, `decay`, `epsilon`, `dead_code_threshold`, `return_codes`,
-            `codebook_initializer`, `seed`) and of `Layer`.
+            `codebook_initializer`, `seed`, `read_chunk`: rows of each
+            head's table read at once) and of `Layer`.
 
     Variables:
         `codebook`: `(n_head, vocab_size, D / n_head)`; with `head_norm`,

@@ -10,9 +10,11 @@ the same way, `(N, G, d)`. Nothing here owns a variable: the layers in
 from keras import ops
 
 from kzoo.backend import reductions
+from kzoo.layers import chunked_reads
 
 
-def soft_read(queries, table, scale, temperature=1.0):
+def soft_read(queries, table, scale, temperature=1.0, chunk=None,
+              table_grad=True):
     """Soft VQ read: `p = softmax(q @ E.T * scale / temperature)`, `p @ E`.
 
     Args:
@@ -20,10 +22,17 @@ def soft_read(queries, table, scale, temperature=1.0):
         table: `(G, V, d)`.
         scale: multiplier of the logits (the reference uses `1/sqrt(D)`).
         temperature: divides the logits.
+        chunk: `None` materialises the `(N, V)` logits; an int reads the
+            table that many rows at a time
+            (`chunked_reads.chunked_soft_read`, same values).
+        table_grad: chunked reads, whether the table needs a gradient.
 
     Returns:
         `(out, codes)`: `(N, G, d)` read values and `(N, G)` argmax codes.
     """
+    if chunk is not None:
+        return chunked_reads.chunked_soft_read(
+            queries, table, scale, temperature, chunk, table_grad)
     factor = scale / temperature
     if queries.shape[1] == 1:
         # One table: plain 2-D matmuls. XLA on CPU differentiates the
@@ -46,16 +55,21 @@ def group_logits(queries, table):
     )
 
 
-def nearest_codes(queries, table):
+def nearest_codes(queries, table, chunk=None):
     """Index of the nearest row (squared L2) of each group's table.
 
     Args:
         queries: `(N, G, d)`.
         table: `(G, V, d)`.
+        chunk: `None` materialises the `(N, V)` distances; an int compares
+            that many rows at a time (`chunked_reads.chunked_nearest_codes`,
+            same codes).
 
     Returns:
         `(N, G)` int32 codes.
     """
+    if chunk is not None:
+        return chunked_reads.chunked_nearest_codes(queries, table, chunk)
     distances = (
         ops.transpose(ops.sum(ops.square(queries), axis=-1))[..., None]
         - 2.0 * group_logits(queries, table)
@@ -82,6 +96,18 @@ def code_counts(codes, n_group, vocab_size):
         num_segments=n_group * vocab_size,
     )
     return ops.reshape(counts, (n_group, vocab_size))
+
+
+def code_sums(queries, codes, vocab_size):
+    """Sum of the queries `(N, G, d)` that chose each row: `(G, V, d)`."""
+    n_group, dim = queries.shape[1], queries.shape[2]
+    offsets = ops.arange(n_group, dtype="int32") * vocab_size
+    sums = ops.segment_sum(
+        ops.reshape(queries, (-1, dim)),
+        ops.reshape(codes + offsets[None, :], (-1,)),
+        num_segments=n_group * vocab_size,
+    )
+    return ops.reshape(sums, (n_group, vocab_size, dim))
 
 
 def perplexity_and_usage(counts):

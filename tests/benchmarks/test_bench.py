@@ -24,8 +24,16 @@ def test_quick_bench_writes_every_table(tmp_path, capsys):
     assert os.path.getsize(out / "scaling.png") > 0
     results = json.loads((out / "results.json").read_text())
     assert [r["backend"] for r in results] == [keras.backend.backend()]
-    row = results[0]["scaling"][0]
-    assert row["params"] > 0 and row["step_ms"] > 0 and row["peak_rss_mb"] > 0
+    rows = results[0]["scaling"]
+    for row in rows:
+        assert row["params"] > 0 and row["step_ms"] > 0
+        assert row["forward_ms"] > 0 and row["peak_rss_mb"] > 0
+    # Flat read at once and in chunks (of 256 rows: 2^10 in four), heads.
+    assert [(r["n_head"], r["read_chunk"]) for r in rows] == [
+        (1, None), (1, 256), (2, None), (4, None)]
+    scaling = (out / "scaling.md").read_text()
+    assert "| flat, chunks of 256 |" in scaling and "| 2 heads |" in scaling
+    assert (out / f"{keras.backend.backend()}.log").exists()
     assert results[0]["rollout"][0]["steps_per_s"] > 0
     # The plain-PyTorch loop is timed in the torch backend's worker.
     plain = results[0].get("plain_pytorch")
