@@ -53,7 +53,20 @@ def describe_defaults(key):
 def _show(value):
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value)
+    if value is None:
+        return "none"
     return "on" if value is True else "off" if value is False else str(value)
+
+
+def _argparse_type(parse):
+    def convert(text):
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = parse.__name__
+    return convert
 
 
 def hyperparameter_flags(parser):
@@ -70,7 +83,9 @@ def hyperparameter_flags(parser):
         values = list(models.defaults_of(key))
         kwargs = {"default": argparse.SUPPRESS,
                   "help": f"{meaning.help} (default: {describe_defaults(key)})"}
-        if meaning.choices:
+        if meaning.parse:
+            kwargs["type"] = _argparse_type(meaning.parse)
+        elif meaning.choices:
             kwargs["choices"] = meaning.choices
         elif isinstance(values[0], bool):
             kwargs["action"] = argparse.BooleanOptionalAction

@@ -6,7 +6,7 @@ a bigger flat table (solution 1), product codebooks (2), a cache
 hierarchy (3) and hierarchies of product levels (2+3). This module maps an
 *effective vocabulary* `V` onto each method:
 
-- `flat`: one table of `V` rows (read in chunks past `DENSE_LIMIT` rows).
+- `flat`: one table of `V` rows.
 - `product2`, `product4`: 2 or 4 heads of `round(V ** (1/h))` rows each
   (effective vocabulary the rows per head to the power `h`).
 - `inc`, `dec`: a three-level cache hierarchy whose largest level has `V`
@@ -40,17 +40,18 @@ FAMILIES = {
 }
 # Fixed hyperparameters of each family (besides the registry defaults of
 # its models): every method has the positional encoding of vqlnpemlp.
-FAMILY_SETTINGS = {"per-token": {"d_model": 32, "pe": "randn"},
-                   "mixer": {"d_model": 32}}
+# Every table of 2^14 rows or more (flat, a product head or a hierarchy
+# level) is read 8192 rows at a time (`read_chunk="auto"`: same values,
+# memory bounded by the chunk), so that 2^20 flat rows fit.
+FAMILY_SETTINGS = {"per-token": {"d_model": 32, "pe": "randn",
+                                 "read_chunk": "auto"},
+                   "mixer": {"d_model": 32, "read_chunk": "auto"}}
 METHODS = ("flat", "product2", "product4", "inc", "dec", "product_inc")
 METHOD_LABELS = {
     "flat": "1: flat", "product2": "2: product, 2 heads",
     "product4": "2: product, 4 heads", "inc": "3: hierarchy inc",
     "dec": "3: hierarchy dec", "product_inc": "2+3: product hierarchy inc",
 }
-# Flat tables larger than this are read in chunks of `READ_CHUNK` rows.
-DENSE_LIMIT = 2**14
-READ_CHUNK = 8192
 # How the study trains: as kzoo's own models and the benchmarks do, on the
 # reference protocol's random split.
 STUDY_TRAINING = NEW_TRAINING
@@ -68,10 +69,7 @@ def method_settings(method, vocab):
     `kind` is a key of `FAMILIES[family]`.
     """
     if method == "flat":
-        settings = {"vocab_size": vocab}
-        if vocab > DENSE_LIMIT:
-            settings["read_chunk"] = READ_CHUNK
-        return "flat", settings, vocab, vocab
+        return "flat", {"vocab_size": vocab}, vocab, vocab
     if method in ("product2", "product4"):
         heads = 2 if method == "product2" else 4
         rows = _pow2(vocab ** (1.0 / heads))

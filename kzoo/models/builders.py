@@ -128,6 +128,7 @@ def build_codebook_mlp(
     pe="none",
     read="soft",
     train_codebook=False,
+    read_chunk=None,
     layer_norm=True,
     max_length=None,
     patch=1,
@@ -150,7 +151,7 @@ def build_codebook_mlp(
     check_int("patch", patch)
     layer = make_codebook(
         method, vocab_size, n_head=n_head, sizes=sizes, order=order,
-        read=read, train_codebook=train_codebook,
+        read=read, train_codebook=train_codebook, read_chunk=read_chunk,
     )
     encoding = None
     if pe != "none":

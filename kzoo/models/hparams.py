@@ -19,6 +19,18 @@ class Hyperparameter:
 
     help: str
     choices: tuple = None
+    parse: object = None
+
+
+def parse_read_chunk(text):
+    """`"none"` -> `None`, `"auto"` -> `"auto"`, digits -> `int`."""
+    if text.lower() == "none":
+        return None
+    if text.lower() == "auto":
+        return "auto"
+    if text.isdigit():
+        return int(text)
+    raise ValueError(f"expected none, auto or a row count, got {text!r}")
 
 
 HYPERPARAMETERS = {
@@ -67,6 +79,11 @@ HYPERPARAMETERS = {
     "train_codebook": Hyperparameter(
         "train the codebook table by gradient (otherwise a frozen N(0,1) "
         "table, as the reference)"),
+    "read_chunk": Hyperparameter(
+        "read the codebook this many rows at a time (same values, memory "
+        "that grows with the chunk instead of the table: for tables of "
+        "2^14 rows and more); auto: 8192-row chunks from 2^14 rows; none: "
+        "the whole table at once", parse=parse_read_chunk),
     "patch": Hyperparameter(
         "values each token carries (causal delay embedding)"),
     "n_mix": Hyperparameter("causal token-mixing MLPs before the read"),

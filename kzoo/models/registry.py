@@ -80,7 +80,7 @@ def _forecast(**options):
 
 def _codebook(vocab_size, d_model, **extra):
     return {"vocab_size": vocab_size, "d_model": d_model, "read": "soft",
-            "train_codebook": False, **extra}
+            "train_codebook": False, "read_chunk": None, **extra}
 
 
 _FLAT = {**_train(96, 7e-3, 32), **_forecast()}

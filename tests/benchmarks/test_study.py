@@ -17,8 +17,7 @@ from helpers import load_recipe
     "method, vocab, kind, settings, effective, rows",
     [
         ("flat", 2**10, "flat", {"vocab_size": 1024}, 1024, 1024),
-        ("flat", 2**20, "flat", {"vocab_size": 2**20, "read_chunk": 8192},
-         2**20, 2**20),
+        ("flat", 2**20, "flat", {"vocab_size": 2**20}, 2**20, 2**20),
         ("product2", 2**20, "product", {"vocab_size": 1024, "n_head": 2},
          2**20, 2048),
         ("product4", 2**20, "product", {"vocab_size": 32, "n_head": 4},
@@ -43,6 +42,8 @@ def test_cell_settings_fix_the_family_and_check_the_cell():
     assert name == "mhvqlnpemlp"
     assert settings["pe"] == "randn" and settings["d_model"] == 32
     assert settings["patience"] == study.STUDY_TRAINING["patience"]
+    # Large tables are read in chunks, in every method and family.
+    assert settings["read_chunk"] == "auto"
     name, settings, _, _ = study.cell_settings("mixer", "inc", 64)
     assert name == "cachevqmixer" and "pe" not in settings
     with pytest.raises(ValueError, match="too small for a three-level"):

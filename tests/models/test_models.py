@@ -79,6 +79,20 @@ def test_trainable_and_hard_options():
     assert layer.read == "hard" and layer.codebook.trainable
 
 
+@pytest.mark.parametrize("name, hp", [
+    ("vqmixer", {"vocab_size": 100}),
+    ("mhcachevqmixer", {"sizes": (8, 16, 40)}),
+])
+def test_read_chunk_gives_the_dense_model(name, hp):
+    dense = models.build(name, time_steps=24, **hp)
+    chunked = models.build(name, time_steps=24, read_chunk=16, **hp)
+    chunked.set_weights(dense.get_weights())
+    assert chunked.get_layer("block").memory.get_config()["read_chunk"] == 16
+    x = np.random.default_rng(0).normal(size=(2, 24, 1)).astype("float32")
+    np.testing.assert_allclose(chunked.predict(x, verbose=0),
+                               dense.predict(x, verbose=0), atol=1e-5)
+
+
 @pytest.mark.parametrize(
     "name, hp, match",
     [

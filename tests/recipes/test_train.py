@@ -61,6 +61,12 @@ def _errors(capsys):
          "unknown text encoding 'klingon'"),
         (["--model", "cachevq", "--sizes", "64,32", "--dataset", "csv:{csv}"],
          "strictly increase"),
+        (["--model", "vqmixer", "--read-chunk", "half",
+          "--dataset", "csv:{csv}"],
+         "argument --read-chunk: expected none, auto or a row count, got "
+         "'half'"),
+        (["--model", "vqmixer", "--read-chunk", "0",
+          "--dataset", "csv:{csv}"], "read_chunk"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_nothing_written(
@@ -112,6 +118,16 @@ def test_demo_defaults(train_recipe):
     args = train_recipe.parser().parse_args([])
     assert args.model is None and args.dataset == "laser"
     assert train_recipe.DEMO_MODELS == ["lstm", "vqlnmlp"]
+
+
+def test_read_chunk_flag(train_recipe):
+    parse = train_recipe.parser().parse_args
+    assert parse(["--read-chunk", "auto"]).read_chunk == "auto"
+    assert parse(["--read-chunk", "None"]).read_chunk is None
+    assert parse(["--read-chunk", "4096"]).read_chunk == 4096
+    args = parse(["--model", "vqmixer", "--read-chunk", "64"])
+    assert train_recipe.overrides_for(args, ["lstm", "vqmixer"]) == {
+        "lstm": {}, "vqmixer": {"read_chunk": 64}}
 
 
 def _help_of(parser, option):
