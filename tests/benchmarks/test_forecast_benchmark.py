@@ -66,7 +66,7 @@ def test_quick_recipe_writes_tables_plots_and_reuses(tmp_path, capsys):
     assert "| vqlnmlp | 1 | 41 |" in text
     frame = pd.read_csv(out / "forecast.csv")
     assert set(frame["protocol"]) == {"laser", "mackey_glass", "reference"}
-    assert len(frame) == 3 + 3 + 1
+    assert len(frame) == 4 + 4 + 1  # three peers and the model, the model
     # The laser run fitted points 0-999 only and says so.
     (laser_run,) = frame[(frame.protocol == "laser")
                          & (frame.model == "vqlnmlp")]["run_dir"]
