@@ -69,6 +69,17 @@ class UsageError(ValueError):
     """A command line that argparse refused."""
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows a flag's default unless its help already states it or it has
+    none (`None`, `False` of a switch)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default in (None, False):
+            return text
+        return super()._get_help_string(action)
+
+
 class RecipeParser(argparse.ArgumentParser):
     """`ArgumentParser` whose errors are one line (`error: ...`), exit 2.
 
@@ -88,7 +99,7 @@ def parser(prog, description, parents=()):
     return RecipeParser(
         prog=os.path.basename(prog), description=description,
         parents=list(parents),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
 
 
