@@ -1,9 +1,17 @@
 import os
 import sys
 
-import keras
-import numpy as np
-import pytest
+# Under pytest-xdist each worker keeps its own JAX compilation cache (set
+# before JAX is imported): workers never write one cache file at once.
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(
+        "JAX_COMPILATION_CACHE_DIR"):
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = os.path.join(
+        os.environ["JAX_COMPILATION_CACHE_DIR"],
+        os.environ["PYTEST_XDIST_WORKER"])
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TESTS)

@@ -45,6 +45,8 @@ def _fit(name, spec, overrides, seed, out, split, log):
     series = data.load(spec)
     plan = training.plan_run(name, overrides, series, split, seed, out)
     metrics = training.execute(plan, series, verbose=0, log=log)
+    if metrics.get("reused"):
+        log(f"already finished in {metrics['run_dir']}")
     config, model = load_run(metrics["run_dir"])
     return plan, metrics, config, model
 

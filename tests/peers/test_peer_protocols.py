@@ -41,7 +41,8 @@ def test_mackey_glass_protocol_shapes_and_a_linear_peer():
     result = mackey_glass_protocol(persistence, train=600, test=200,
                                    validation=100, horizon=20, n_starts=4)
     assert set(result) == {"peer", "one_step_nrmse", "rollout_nrmse",
-                           "nrmse_at_horizon", "seconds"}
+                           "nrmse_at_horizon", "seconds", "truth",
+                           "forecast"}
     ar = mackey_glass_protocol(lambda t, v: LinearAR(8).fit(t), train=600,
                                test=200, validation=100, horizon=20,
                                n_starts=4)
