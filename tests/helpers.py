@@ -14,12 +14,13 @@ _MODULES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
 
 
 # For tests of process orchestration that do not depend on the backend
-# under test (they start their own subprocesses): they run once, in the jax
-# environment of the matrix, not three times.
+# under test (they start their own subprocesses): they run once, in the
+# torch environment of the matrix (no compilation: the quickest for tiny
+# models), not three times.
 ONCE = pytest.mark.skipif(
-    keras.backend.backend() != "jax",
+    keras.backend.backend() != "torch",
     reason="backend-independent process orchestration: run once, in the "
-    "jax environment",
+    "torch environment",
 )
 
 
