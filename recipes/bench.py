@@ -72,7 +72,6 @@ def worker_config(args, out):
         "reference_epochs": 50,
         "exponents": [10, 12, 14, 16, 18, 20],
         "scaling_repeats": 3,
-        "read_chunk": 8192,
         "memory_limit_gb": args.memory_limit_gb,
         "rollout_steps": 2000,
         "out": os.path.join(out, "runs"),

@@ -16,10 +16,11 @@ import numpy as np
 from kzoo import backend as kzoo_backend
 from kzoo.layers import Codebook
 from kzoo.layers import ProductCodebook
+from kzoo.layers.base_codebook import AUTO_CHUNK
 from kzoo.models import Model
 
-# The chunk of the chunked flat rows.
-READ_CHUNK = 8192
+# The chunk of the chunked flat rows: the one `read_chunk="auto"` uses.
+READ_CHUNK = AUTO_CHUNK
 
 
 def plan(exponents, heads=(1, 2, 4), read_chunk=READ_CHUNK):
