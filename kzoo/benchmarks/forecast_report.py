@@ -74,6 +74,8 @@ def forecast_plot(path, protocol, rows, title):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from kzoo.eval.plots import save_figure
+
     groups = by_model(rows)
     fig, ax = plt.subplots(figsize=(11, 4.5), dpi=110)
     truth = next((r["truth"] for r in rows if r.get("truth") is not None),
@@ -96,7 +98,4 @@ def forecast_plot(path, protocol, rows, title):
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

@@ -95,6 +95,8 @@ def plots(path_prefix, cells, reference, families):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from kzoo.eval.plots import save_figure
+
     written = []
     measures = [k for k, _ in QUALITY]
     fig, axes = plt.subplots(len(measures), len(families),
@@ -125,10 +127,7 @@ def plots(path_prefix, cells, reference, families):
             ax.set_title(f"{family}: {dict(QUALITY)[key]}", fontsize=9)
             ax.grid(alpha=0.3)
             ax.legend(fontsize=6)
-    fig.tight_layout()
-    written.append(f"{path_prefix}_quality.png")
-    fig.savefig(written[-1])
-    plt.close(fig)
+    written.append(save_figure(fig, f"{path_prefix}_quality.png"))
 
     fig, axes = plt.subplots(1, len(families), figsize=(6 * len(families), 4),
                              dpi=100, squeeze=False)
@@ -152,8 +151,5 @@ def plots(path_prefix, cells, reference, families):
         ax.set_title(f"{family}: quality against rows stored", fontsize=9)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=6)
-    fig.tight_layout()
-    written.append(f"{path_prefix}_cost.png")
-    fig.savefig(written[-1])
-    plt.close(fig)
+    written.append(save_figure(fig, f"{path_prefix}_cost.png"))
     return written

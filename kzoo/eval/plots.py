@@ -8,6 +8,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def save_figure(fig, path):
+    """Lay out `fig`, write it to `path` and close it; returns `path`."""
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
 def forecast_plot(path, series, start, pred, title, kind):
     """Original series, predictions from `start` on, the actual segment.
 
@@ -34,7 +42,4 @@ def forecast_plot(path, series, start, pred, title, kind):
     ax.set_title(title)
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)

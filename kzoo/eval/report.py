@@ -160,6 +160,8 @@ def chart(path, rows, metric, top=20):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from kzoo.eval.plots import save_figure
+
     rows = [r for r in rows[:top] if _value(r, metric) < math.inf]
     fig, ax = plt.subplots(figsize=(10, 0.35 * len(rows) + 1.5), dpi=110)
     ax.barh(range(len(rows)), [r[metric] for r in rows], color="tab:blue")
@@ -168,7 +170,4 @@ def chart(path, rows, metric, top=20):
     ax.invert_yaxis()
     ax.set_xlabel(metric)
     ax.set_title(f"best {len(rows)} runs by {metric}")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
