@@ -21,8 +21,21 @@ from kzoo.benchmarks import study
 from kzoo.eval.predict import evaluate_run
 
 
-def step_seconds(name, settings, series, repeats=2):
-    """Seconds of one training step of a cell's model (after a warm-up)."""
+def run_steps(settings, n_train):
+    """Training steps of one run of a cell (epochs times batches)."""
+    return settings.get("epochs", 50) * -(-n_train // settings.get(
+        "batch_size", 32))
+
+
+def step_seconds(name, settings, series, repeats=2, limit_s=None):
+    """`(seconds of one training step, training windows)` of a cell's model.
+
+    The step is timed over `repeats` steps after a warm-up step. With
+    `limit_s`, a warm-up step that already puts one run past `limit_s` is
+    returned as the estimate (it includes any compilation, so it errs
+    towards skipping): timing more steps of a model too slow to run would
+    cost minutes each.
+    """
     import keras
 
     plan = training.plan_run(name, settings, series, "random", 0)
@@ -31,11 +44,16 @@ def step_seconds(name, settings, series, repeats=2):
     model.compile(keras.optimizers.Adam(1e-3), "mse")
     batch = plan.hparams["batch_size"]
     x, y = windows.x_train[:batch], windows.y_train[:batch]
+    n_train = len(windows.x_train)
+    began = time.perf_counter()
     model.train_on_batch(x, y)
+    first = time.perf_counter() - began
+    if limit_s is not None and first * run_steps(settings, n_train) > limit_s:
+        return first, n_train
     began = time.perf_counter()
     for _ in range(repeats):
         model.train_on_batch(x, y)
-    return (time.perf_counter() - began) / repeats, len(windows.x_train)
+    return (time.perf_counter() - began) / repeats, n_train
 
 
 def measure_cell(config, log=print):
@@ -58,11 +76,10 @@ def measure_cell(config, log=print):
                          for k, v in settings.items()}}
     series = data.load("y_w")
     if config.get("limit_s"):
-        step, n_train = step_seconds(name, settings, series)
-        steps = settings.get("epochs", 50) * -(-n_train // settings.get(
-            "batch_size", 32))
+        step, n_train = step_seconds(name, settings, series,
+                                     limit_s=config["limit_s"])
         cell["step_ms"] = 1000 * step
-        estimate = step * steps
+        estimate = step * run_steps(settings, n_train)
         if estimate > config["limit_s"]:
             cell["skipped"] = (f"one run would take ~{estimate / 60:.0f} min "
                                f"(> {config['limit_s'] / 60:.0f})")

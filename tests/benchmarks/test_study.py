@@ -5,6 +5,7 @@ import os
 import pandas as pd
 import pytest
 
+from kzoo import data
 from kzoo.benchmarks import study
 from kzoo.benchmarks import study_cells
 from kzoo.benchmarks import study_report
@@ -137,3 +138,24 @@ def test_quick_study_writes_tables_plots_and_resumes(tmp_path, capsys):
     assert recipe.cli(["--quick", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert printed.count(": done before") == 2 * len(study.METHODS) * 2 + 1
+
+
+def test_step_estimate_stops_at_a_warm_up_past_the_limit(monkeypatch):
+    import keras
+
+    calls = []
+    original = keras.Model.train_on_batch
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "train_on_batch", counted)
+    name, settings, _, _ = study.cell_settings("mixer", "flat", 16)
+    series = data.load("y_w")
+    step, n_train = study_cells.step_seconds(name, settings, series,
+                                             limit_s=1e-6)
+    assert len(calls) == 1 and step > 0 and n_train > 0
+    study_cells.step_seconds(name, settings, series, repeats=2,
+                             limit_s=None)
+    assert len(calls) == 1 + 3
