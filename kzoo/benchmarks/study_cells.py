@@ -6,10 +6,13 @@ runs one cell in a fresh process (so its peak RSS is its own) and prints
 `RESULT <json>`; `measure_cell` does the same in the calling process.
 """
 
+import contextlib
 import json
 import os
 import resource
+import signal
 import sys
+import threading
 import time
 
 import numpy as np
@@ -19,6 +22,39 @@ from kzoo import training
 from kzoo.benchmarks import memory
 from kzoo.benchmarks import study
 from kzoo.eval.predict import evaluate_run
+
+
+class StepTooSlow(BaseException):
+    """A timed training step ran past its deadline.
+
+    A `BaseException`, as `KeyboardInterrupt`: library code that catches
+    `Exception` around a step must not swallow it.
+    """
+
+
+@contextlib.contextmanager
+def deadline(seconds):
+    """Raise `StepTooSlow` inside the block after `seconds`.
+
+    Uses `SIGALRM`, so only in the main thread (elsewhere, or with
+    `seconds=None`, the block runs unbounded). The signal is handled
+    between Python operations: a single long kernel finishes first.
+    """
+    if seconds is None or (threading.current_thread()
+                           is not threading.main_thread()):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise StepTooSlow
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def run_steps(settings, n_train):
@@ -34,7 +70,8 @@ def step_seconds(name, settings, series, repeats=2, limit_s=None):
     `limit_s`, a warm-up step that already puts one run past `limit_s` is
     returned as the estimate (it includes any compilation, so it errs
     towards skipping): timing more steps of a model too slow to run would
-    cost minutes each.
+    cost minutes each; and a warm-up step still running after `limit_s`
+    is abandoned (`StepTooSlow`).
     """
     import keras
 
@@ -46,7 +83,8 @@ def step_seconds(name, settings, series, repeats=2, limit_s=None):
     x, y = windows.x_train[:batch], windows.y_train[:batch]
     n_train = len(windows.x_train)
     began = time.perf_counter()
-    model.train_on_batch(x, y)
+    with deadline(limit_s):
+        model.train_on_batch(x, y)
     first = time.perf_counter() - began
     if limit_s is not None and first * run_steps(settings, n_train) > limit_s:
         return first, n_train
@@ -76,8 +114,13 @@ def measure_cell(config, log=print):
                          for k, v in settings.items()}}
     series = data.load("y_w")
     if config.get("limit_s"):
-        step, n_train = step_seconds(name, settings, series,
-                                     limit_s=config["limit_s"])
+        try:
+            step, n_train = step_seconds(name, settings, series,
+                                         limit_s=config["limit_s"])
+        except StepTooSlow:
+            cell["skipped"] = (f"one training step took over "
+                               f"{config['limit_s'] / 60:.0f} min")
+            return cell
         cell["step_ms"] = 1000 * step
         estimate = step * run_steps(settings, n_train)
         if estimate > config["limit_s"]:

@@ -110,11 +110,35 @@ def test_one_cell_in_process(tmp_path):
     for key in ("val_mse_next", "mse_regressive", "recall_k", "params",
                 "s_per_epoch"):
         assert run[key] is not None, key
+
+
+@pytest.mark.parametrize("outcome,message", [
+    ((1.0, 10_000), "one run would take ~"),
+    (study_cells.StepTooSlow, "one training step took over 1 min")])
+def test_cells_past_the_limit_are_skipped(tmp_path, monkeypatch, outcome,
+                                          message):
+    def step_seconds(*args, **kwargs):
+        if outcome is study_cells.StepTooSlow:
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(study_cells, "step_seconds", step_seconds)
     skipped = study_cells.measure_cell(
         {"family": "mixer", "method": "flat", "vocab": 16, "seeds": [0],
-         "out": str(tmp_path), "limit_s": 1e-6}, log=lambda *a: None)
-    assert skipped["skipped"].startswith("one run would take ~")
-    assert "runs" not in skipped
+         "out": str(tmp_path), "limit_s": 60}, log=lambda *a: None)
+    assert skipped["skipped"].startswith(message)
+    assert "runs" not in skipped and not os.listdir(tmp_path)
+
+
+def test_deadline_interrupts_a_step_and_is_removed_after():
+    import time
+
+    with pytest.raises(study_cells.StepTooSlow):
+        with study_cells.deadline(0.05):
+            time.sleep(2)
+    with study_cells.deadline(5):
+        time.sleep(0.01)
+    time.sleep(0.05)  # no stray alarm
 
 
 @ONCE
@@ -153,8 +177,9 @@ def test_step_estimate_stops_at_a_warm_up_past_the_limit(monkeypatch):
     monkeypatch.setattr(keras.Model, "train_on_batch", counted)
     name, settings, _, _ = study.cell_settings("mixer", "flat", 16)
     series = data.load("y_w")
-    step, n_train = study_cells.step_seconds(name, settings, series,
-                                             limit_s=1e-6)
+    forever = {**settings, "epochs": 10**9}
+    step, n_train = study_cells.step_seconds(name, forever, series,
+                                             limit_s=120)
     assert len(calls) == 1 and step > 0 and n_train > 0
     study_cells.step_seconds(name, settings, series, repeats=2,
                              limit_s=None)
