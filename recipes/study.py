@@ -3,6 +3,7 @@
     KERAS_BACKEND=jax python recipes/study.py --out runs/study
     python recipes/study.py --quick --out /tmp/study
     python recipes/study.py --family mixer --method product2 --vocab 2^10,2^20
+    python recipes/study.py --out runs/study --report-only   # tables so far
 """
 
 import os
@@ -70,6 +71,10 @@ def parser():
     p.add_argument("--in-process", action="store_true",
                    help="measure cells in this process (faster to start; "
                    "peak RSS is then this process's)")
+    p.add_argument("--report-only", action="store_true",
+                   help="measure nothing: write the tables and plots of the "
+                   "cells finished so far (the others marked not measured "
+                   "yet), e.g. while the study runs in another terminal")
     p.add_argument("--quick", action="store_true",
                    help="every method at two small vocabularies, one seed, "
                    "one epoch, in this process (checks the output)")
@@ -96,6 +101,7 @@ def main(argv=None):
         epochs=quick.get("epochs", args.epochs),
         limit_s=None if args.quick else 60 * args.limit_minutes,
         in_process=args.in_process or args.quick, quick=quick.get("cell"),
+        measure=not args.report_only,
         log=(lambda *a: None) if args.quiet else print)
     print(text)
     return 0

@@ -63,7 +63,8 @@ def _measure(config, in_process, log):
 
 
 def run_study(families, methods, vocabs, seeds, out, epochs=None,
-              limit_s=600.0, in_process=False, quick=None, log=print):
+              limit_s=600.0, in_process=False, quick=None, measure=True,
+              log=print):
     """Measure every cell (and the LSTM); write study.md/.csv and plots.
 
     Args:
@@ -77,6 +78,9 @@ def run_study(families, methods, vocabs, seeds, out, epochs=None,
             process's).
         quick: extra cell settings for a fast check (`recall_lags`,
             `recall_epochs`, `horizon`).
+        measure: `False`: measure nothing, write the tables and plots of
+            the cells finished so far (the others marked "not measured
+            yet"), e.g. while the study runs in another terminal.
 
     Returns:
         The markdown of `study.md`.
@@ -104,7 +108,7 @@ def run_study(families, methods, vocabs, seeds, out, epochs=None,
     began = time.monotonic()
     reference = _cell(os.path.join(cells_dir, "reference.json"),
                       {**common, "reference": True}, in_process, log,
-                      "the LSTM (reference settings)")
+                      "the LSTM (reference settings)", measure)
     cells = []
     for i, (family, method, vocab) in enumerate(plan, start=1):
         path = os.path.join(cells_dir, f"{family}_{method}_{vocab}.json")
@@ -112,23 +116,33 @@ def run_study(families, methods, vocabs, seeds, out, epochs=None,
                  f" V={study_report.vocab_label(vocab)}")
         cells.append(_cell(path, {**common, "family": family,
                                   "method": method, "vocab": vocab},
-                           in_process, log, label))
+                           in_process, log, label, measure))
         elapsed = time.monotonic() - began
         log(f"    {elapsed / 60:.1f} min so far")
     text = study_report.study_markdown(cells, reference, families)
     with open(os.path.join(out, "study.md"), "w", encoding="utf-8") as f:
         f.write(text)
-    _csv(os.path.join(out, "study.csv"), cells + [reference])
+    _csv(os.path.join(out, "study.csv"),
+         cells + ([reference] if reference else []))
     study_report.plots(os.path.join(out, "study"), cells, reference,
                        families)
     return text
 
 
-def _cell(path, config, in_process, log, label):
+def _cell(path, config, in_process, log, label, measure=True):
     cell = _read(path)
     if cell is not None:
         log(f"{label}: done before")
         return cell
+    if not measure:
+        log(f"{label}: not measured yet")
+        if config.get("reference"):
+            return None
+        _, _, effective, rows = study.method_settings(config["method"],
+                                                      config["vocab"])
+        return {"family": config["family"], "method": config["method"],
+                "vocab": config["vocab"], "effective_vocab": effective,
+                "rows": rows, "skipped": "not measured yet"}
     log(f"{label}: measuring")
     cell = _measure(config, in_process, log)
     _write(path, cell)

@@ -184,3 +184,28 @@ def test_step_estimate_stops_at_a_warm_up_past_the_limit(monkeypatch):
     study_cells.step_seconds(name, settings, series, repeats=2,
                              limit_s=None)
     assert len(calls) == 1 + 3
+
+
+def test_report_only_tabulates_finished_cells_and_measures_nothing(tmp_path):
+    import json
+
+    cells = tmp_path / "cells"
+    cells.mkdir()
+    finished = {"family": "mixer", "method": "flat", "vocab": 32,
+                "model": "vqmixer", "effective_vocab": 32, "rows": 32,
+                "step_ms": 30.0, "peak_rss_mb": 900.0,
+                "runs": [{"seed": 0, "val_mse_next": 0.0161,
+                          "mse_regressive": 1100.0, "recall_k": 8,
+                          "params": 51393, "s_per_epoch": 0.5}]}
+    (cells / "mixer_flat_32.json").write_text(json.dumps(finished))
+    recipe = load_recipe("study")
+    assert recipe.cli(["--report-only", "--out", str(tmp_path), "--family",
+                       "mixer", "--method", "flat,product2", "--vocab",
+                       "32", "--quiet"]) == 0
+    text = (tmp_path / "study.md").read_text()
+    assert "| 1: flat | 0.0161 |" in text
+    assert "| 2: product, 2 heads | skipped: not measured yet |" in text
+    assert "LSTM" not in text  # the reference was not measured either
+    assert sorted(os.listdir(cells)) == ["mixer_flat_32.json"]
+    frame = pd.read_csv(tmp_path / "study.csv")
+    assert list(frame["skipped"].fillna("")) == ["", "not measured yet"]
