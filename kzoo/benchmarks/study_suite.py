@@ -129,9 +129,24 @@ def run_study(families, methods, vocabs, seeds, out, epochs=None,
     return text
 
 
+def _check_same_study(path, cell, config):
+    """A finished cell must have been measured as this command asks."""
+    seeds = [run.get("seed") for run in cell.get("runs") or ()]
+    epochs = (cell.get("settings") or {}).get("epochs")
+    wanted = config.get("epochs") or study.STUDY_TRAINING["epochs"]
+    if (seeds and seeds != config["seeds"]) or (epochs and epochs != wanted):
+        measured = f"seeds {seeds}" + (f" and {epochs} epochs" if epochs
+                                         else "")
+        raise DataError(
+            f"{path} was measured with {measured}, "
+            f"this command asks for seeds {config['seeds']} and {wanted}: "
+            "give the same --seeds and --epochs, or another --out")
+
+
 def _cell(path, config, in_process, log, label, measure=True):
     cell = _read(path)
     if cell is not None:
+        _check_same_study(path, cell, config)
         log(f"{label}: done before")
         return cell
     if not measure:

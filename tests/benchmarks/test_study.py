@@ -201,7 +201,7 @@ def test_report_only_tabulates_finished_cells_and_measures_nothing(tmp_path):
     recipe = load_recipe("study")
     assert recipe.cli(["--report-only", "--out", str(tmp_path), "--family",
                        "mixer", "--method", "flat,product2", "--vocab",
-                       "32", "--quiet"]) == 0
+                       "32", "--seeds", "1", "--quiet"]) == 0
     text = (tmp_path / "study.md").read_text()
     assert "| 1: flat | 0.0161 |" in text
     assert "| 2: product, 2 heads | skipped: not measured yet |" in text
@@ -209,3 +209,24 @@ def test_report_only_tabulates_finished_cells_and_measures_nothing(tmp_path):
     assert sorted(os.listdir(cells)) == ["mixer_flat_32.json"]
     frame = pd.read_csv(tmp_path / "study.csv")
     assert list(frame["skipped"].fillna("")) == ["", "not measured yet"]
+
+
+def test_a_cell_measured_otherwise_is_refused(tmp_path, capsys):
+    import json
+
+    cells = tmp_path / "cells"
+    cells.mkdir()
+    finished = {"family": "mixer", "method": "flat", "vocab": 32,
+                "effective_vocab": 32, "rows": 32,
+                "settings": {"epochs": 50},
+                "runs": [{"seed": 0, "val_mse_next": 0.0161}]}
+    (cells / "mixer_flat_32.json").write_text(json.dumps(finished))
+    recipe = load_recipe("study")
+    common = ["--report-only", "--out", str(tmp_path), "--family", "mixer",
+              "--method", "flat", "--vocab", "32", "--quiet"]
+    assert recipe.cli(common + ["--seeds", "1", "--epochs", "50"]) == 0
+    for other in (["--seeds", "3", "--epochs", "50"], ["--seeds", "1"]):
+        assert recipe.cli(common + other) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "mixer_flat_32.json was measured with " \
+            "seeds [0] and 50 epochs" in err[0]
