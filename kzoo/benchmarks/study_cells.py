@@ -66,12 +66,12 @@ def run_steps(settings, n_train):
 def step_seconds(name, settings, series, repeats=2, limit_s=None):
     """`(seconds of one training step, training windows)` of a cell's model.
 
-    The step is timed over `repeats` steps after a warm-up step. With
-    `limit_s`, a warm-up step that already puts one run past `limit_s` is
-    returned as the estimate (it includes any compilation, so it errs
-    towards skipping): timing more steps of a model too slow to run would
-    cost minutes each; and a warm-up step still running after `limit_s`
-    is abandoned (`StepTooSlow`).
+    The step is the mean of `repeats` timed steps after a warm-up step
+    (which includes any compilation and first-call set-up). With
+    `limit_s`, every step runs under a deadline of `limit_s` (a step still
+    running then raises `StepTooSlow`), and the timing stops at the first
+    timed step that already puts one run past `limit_s`: timing more steps
+    of a model too slow to run would cost minutes each.
     """
     import keras
 
@@ -82,16 +82,18 @@ def step_seconds(name, settings, series, repeats=2, limit_s=None):
     batch = plan.hparams["batch_size"]
     x, y = windows.x_train[:batch], windows.y_train[:batch]
     n_train = len(windows.x_train)
-    began = time.perf_counter()
     with deadline(limit_s):
         model.train_on_batch(x, y)
-    first = time.perf_counter() - began
-    if limit_s is not None and first * run_steps(settings, n_train) > limit_s:
-        return first, n_train
-    began = time.perf_counter()
+    times = []
     for _ in range(repeats):
-        model.train_on_batch(x, y)
-    return (time.perf_counter() - began) / repeats, n_train
+        began = time.perf_counter()
+        with deadline(limit_s):
+            model.train_on_batch(x, y)
+        times.append(time.perf_counter() - began)
+        if limit_s is not None and times[-1] * run_steps(
+                settings, n_train) > limit_s:
+            break
+    return sum(times) / len(times), n_train
 
 
 def measure_cell(config, log=print):
