@@ -57,14 +57,8 @@ def deadline(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def run_steps(settings, n_train):
-    """Training steps of one run of a cell (epochs times batches)."""
-    return settings.get("epochs", 50) * -(-n_train // settings.get(
-        "batch_size", 32))
-
-
 def step_seconds(name, settings, series, repeats=2, limit_s=None):
-    """`(seconds of one training step, training windows)` of a cell's model.
+    """`(seconds of one training step, steps of one run)` of a cell's model.
 
     The step is the mean of `repeats` timed steps after a warm-up step
     (which includes any compilation and first-call set-up). With
@@ -81,7 +75,7 @@ def step_seconds(name, settings, series, repeats=2, limit_s=None):
     model.compile(keras.optimizers.Adam(1e-3), "mse")
     batch = plan.hparams["batch_size"]
     x, y = windows.x_train[:batch], windows.y_train[:batch]
-    n_train = len(windows.x_train)
+    run_steps = plan.hparams["epochs"] * -(-len(windows.x_train) // batch)
     with deadline(limit_s):
         model.train_on_batch(x, y)
     times = []
@@ -90,10 +84,9 @@ def step_seconds(name, settings, series, repeats=2, limit_s=None):
         with deadline(limit_s):
             model.train_on_batch(x, y)
         times.append(time.perf_counter() - began)
-        if limit_s is not None and times[-1] * run_steps(
-                settings, n_train) > limit_s:
+        if limit_s is not None and times[-1] * run_steps > limit_s:
             break
-    return sum(times) / len(times), n_train
+    return sum(times) / len(times), run_steps
 
 
 def measure_cell(config, log=print):
@@ -117,14 +110,14 @@ def measure_cell(config, log=print):
     series = data.load("y_w")
     if config.get("limit_s"):
         try:
-            step, n_train = step_seconds(name, settings, series,
-                                         limit_s=config["limit_s"])
+            step, run_steps = step_seconds(name, settings, series,
+                                           limit_s=config["limit_s"])
         except StepTooSlow:
             cell["skipped"] = (f"one training step took over "
                                f"{config['limit_s'] / 60:.0f} min")
             return cell
         cell["step_ms"] = 1000 * step
-        estimate = step * run_steps(settings, n_train)
+        estimate = step * run_steps
         if estimate > config["limit_s"]:
             cell["skipped"] = (f"one run would take ~{estimate / 60:.0f} min "
                                f"(> {config['limit_s'] / 60:.0f})")

@@ -178,9 +178,10 @@ def test_step_estimate_stops_at_a_step_past_the_limit(monkeypatch):
     name, settings, _, _ = study.cell_settings("mixer", "flat", 16)
     series = data.load("y_w")
     forever = {**settings, "epochs": 10**9}
-    step, n_train = study_cells.step_seconds(name, forever, series,
-                                             limit_s=120)
-    assert len(calls) == 2 and step > 0 and n_train > 0  # warm-up, one
+    step, run_steps = study_cells.step_seconds(name, forever, series,
+                                               limit_s=120)
+    assert len(calls) == 2 and step > 0  # the warm-up and one timed step
+    assert run_steps >= 10**9
     study_cells.step_seconds(name, settings, series, repeats=2,
                              limit_s=None)
     assert len(calls) == 2 + 3
