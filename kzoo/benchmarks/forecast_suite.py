@@ -29,6 +29,7 @@ ABLATION = (
     ("benchmark training", {}),
     ("benchmark + change", {"change": True}),
     ("benchmark + revin", {"revin": True}),
+    ("benchmark + ar path", {"ar_order": 16}),
 )
 
 

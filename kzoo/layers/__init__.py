@@ -3,6 +3,7 @@
 from kzoo.layers.blocks import CodebookBlock
 from kzoo.layers.cache_hierarchy import CacheHierarchy
 from kzoo.layers.codebook import Codebook
+from kzoo.layers.forecast import AutoregressivePath
 from kzoo.layers.forecast import ChangeForecast
 from kzoo.layers.forecast import WindowDenormalization
 from kzoo.layers.forecast import WindowNormalization

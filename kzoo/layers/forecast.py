@@ -8,6 +8,8 @@ network itself predicts:
 - `ChangeForecast`: the network predicts the change from the last input
   value, `out = x_last + net(x)` (for aligned targets, position `t` adds
   `x_t`): a persistence path the network only corrects.
+- `AutoregressivePath`: a linear autoregression on the last values added
+  to the network's forecast (LSTNet's autoregressive component).
 - `WindowNormalization` / `WindowDenormalization`: RevIN (Kim et al.,
   2022): each window is normalised by its own mean and standard deviation,
   the network sees the normalised window, and its output is scaled back.
@@ -19,6 +21,7 @@ import keras
 from keras import ops
 
 from kzoo.layers.checks import check_choice
+from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
 
 TARGETS = ("aligned", "last")
@@ -164,4 +167,80 @@ class WindowDenormalization(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config["target"] = self.target
+        return config
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class AutoregressivePath(keras.layers.Layer):
+    """Adds a linear autoregression on the last `order` values to a forecast.
+
+    LSTNet's autoregressive component (Lai et al., 2018): a linear path
+    beside the network, `out = forecast + sum_i W_i x[t - i] + b` over the
+    lags `i = 0..order-1` (at each position for `target="aligned"`, zeros
+    before the window's start; at the window's end for `target="last"`).
+    The network is left to model what the linear autoregression cannot.
+    The weights start at zero: at initialisation the model is its network.
+
+    Args:
+        order: number of past values the path reads, `>= 1`.
+        target: `"aligned"` or `"last"`.
+
+    Variables:
+        `ar_kernel`: `(order, F, F)`, oldest lag first; `ar_bias`: `(F,)`.
+
+    Call arguments:
+        inputs: `[window, forecast]`: the `(B, T, F)` window and the
+            network's output, `(B, T, F)` (aligned) or `(B, F)` (last);
+            `T >= order` for `"last"`.
+
+    Output shape: that of `forecast`.
+
+    Example:
+
+    >>> window = keras.ops.reshape(keras.ops.arange(6.0), (2, 3, 1))
+    >>> layer = AutoregressivePath(2, "last")
+    >>> _ = layer([window, keras.ops.zeros((2, 1))])  # builds: all zeros
+    >>> _ = layer.ar_kernel.assign([[[0.5]], [[1.0]]])
+    >>> out = layer([window, keras.ops.zeros((2, 1))])
+    >>> keras.ops.convert_to_numpy(out)[:, 0].tolist()
+    [2.5, 7.0]
+    """
+
+    def __init__(self, order, target, **kwargs):
+        super().__init__(**kwargs)
+        check_int("order", order)
+        check_choice("target", target, TARGETS)
+        self.order = order
+        self.target = target
+
+    def build(self, input_shape):
+        window_shape = input_shape[0]
+        length, features = window_shape[1], window_shape[-1]
+        if self.target == "last" and isinstance(length, int) and (
+                length < self.order):
+            raise ValueError(
+                f"order={self.order} of layer '{self.name}' exceeds the "
+                f"window length T={length}.")
+        self.ar_kernel = self.add_weight(
+            name="ar_kernel", shape=(self.order, features, features),
+            initializer="zeros")
+        self.ar_bias = self.add_weight(
+            name="ar_bias", shape=(features,), initializer="zeros")
+
+    def call(self, inputs):
+        window, forecast = inputs
+        if self.target == "last":
+            lags = window[:, -self.order:, :]
+            linear = ops.einsum("btf,tfg->bg", lags, self.ar_kernel)
+        else:
+            padded = ops.pad(window, [[0, 0], [self.order - 1, 0], [0, 0]])
+            linear = ops.conv(padded, self.ar_kernel, padding="valid")
+        return forecast + linear + self.ar_bias
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[1])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"order": self.order, "target": self.target})
         return config

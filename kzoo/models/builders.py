@@ -18,6 +18,7 @@ from kzoo.layers import ProductCodebook
 from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
+from kzoo.layers.forecast import AutoregressivePath
 from kzoo.layers.forecast import ChangeForecast
 from kzoo.layers.forecast import WindowDenormalization
 from kzoo.layers.forecast import WindowNormalization
@@ -29,7 +30,7 @@ METHODS = ("flat", "product", "hierarchy")
 
 
 def forecaster(network, time_steps, target, change=False, revin=False,
-               noise=0.0, name=None):
+               noise=0.0, ar_order=0, name=None):
     """The model around a network: its input and the forecasting options.
 
     Args:
@@ -44,9 +45,12 @@ def forecaster(network, time_steps, target, change=False, revin=False,
         noise: standard deviation of Gaussian noise added to the window
             while training (`keras.layers.GaussianNoise`; the targets stay
             clean), which makes fed-back forecasts sturdier.
+        ar_order: a linear autoregression on the last `ar_order` values
+            added to the forecast (`AutoregressivePath`; 0: none).
         name: the model's name.
     """
     check_number("noise", noise, minimum=0, strict=False)
+    check_int("ar_order", ar_order, minimum=0)
     inputs = keras.Input((time_steps, 1), name="series")
     window = inputs
     if noise:
@@ -57,6 +61,9 @@ def forecaster(network, time_steps, target, change=False, revin=False,
     outputs = network(window)
     if change:
         outputs = ChangeForecast(target, name="change")([window, outputs])
+    if ar_order:
+        outputs = AutoregressivePath(ar_order, target, name="ar_path")(
+            [window, outputs])
     if revin:
         outputs = WindowDenormalization(target, name="revin_restore")(
             [outputs, mean, std])
@@ -64,7 +71,7 @@ def forecaster(network, time_steps, target, change=False, revin=False,
 
 
 def build_lstm(time_steps=None, units=64, layers=2, change=False, revin=False,
-               noise=0.0, name="lstm"):
+               noise=0.0, ar_order=0, name="lstm"):
     """Reference `lstm_linear1`: stacked LSTMs, Dense(1) on the last step.
 
     Xavier-uniform kernels (recurrent ones too) and zero biases, no forget
@@ -88,7 +95,8 @@ def build_lstm(time_steps=None, units=64, layers=2, change=False, revin=False,
             1, kernel_initializer="glorot_uniform", name="head"
         )(hidden)
 
-    return forecaster(network, time_steps, "last", change, revin, noise, name)
+    return forecaster(network, time_steps, "last", change, revin, noise,
+                      ar_order, name)
 
 
 def make_codebook(
@@ -137,6 +145,7 @@ def build_codebook_mlp(
     change=False,
     revin=False,
     noise=0.0,
+    ar_order=0,
     name="vqlnmlp",
 ):
     """Reference `vq*mlp` family: a `CodebookBlock` on every time step.
@@ -176,7 +185,7 @@ def build_codebook_mlp(
         return block(hidden)
 
     return forecaster(network, time_steps, "aligned", change, revin, noise,
-                      name)
+                      ar_order, name)
 
 
 @keras.saving.register_keras_serializable(package="kzoo")
@@ -206,7 +215,7 @@ def build_persistence(time_steps=None, name="persistence"):
 
 
 def build_linear(time_steps=96, change=False, revin=False, noise=0.0,
-                 name="linear"):
+                 ar_order=0, name="linear"):
     """Baseline: one Dense over the whole window to the next value."""
     if time_steps is None:
         raise ValueError("the linear model needs a fixed time_steps")
@@ -217,4 +226,5 @@ def build_linear(time_steps=96, change=False, revin=False, noise=0.0,
             1, kernel_initializer="glorot_uniform", name="head"
         )(hidden)
 
-    return forecaster(network, time_steps, "last", change, revin, noise, name)
+    return forecaster(network, time_steps, "last", change, revin, noise,
+                      ar_order, name)

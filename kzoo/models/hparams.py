@@ -59,6 +59,10 @@ HYPERPARAMETERS = {
     "revin": Hyperparameter(
         "RevIN: normalise each window by its own mean and deviation, scale "
         "the forecast back"),
+    "ar_order": Hyperparameter(
+        "add a linear autoregression on the last this many values to the "
+        "forecast (LSTNet's autoregressive path, trained with the network; "
+        "0: none)"),
     "units": Hyperparameter("LSTM units per layer"),
     "layers": Hyperparameter("stacked LSTM layers"),
     "vocab_size": Hyperparameter(

@@ -75,7 +75,8 @@ def _train(time_steps, lr, batch_size, **training):
 
 def _forecast(**options):
     """The forecasting options every neural model has (off: the reference)."""
-    return {"change": False, "revin": False, "noise": 0.0, **options}
+    return {"change": False, "revin": False, "noise": 0.0, "ar_order": 0,
+            **options}
 
 
 def _codebook(vocab_size, d_model, **extra):

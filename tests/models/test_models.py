@@ -162,3 +162,41 @@ def test_forecast_options(tmp_path, name, change, revin):
     model.save(path)
     np.testing.assert_allclose(keras.models.load_model(path).predict(
         x, verbose=0), out, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["lstm", "vqmixer", "linear"])
+def test_ar_order_adds_a_linear_path(tmp_path, name):
+    ts, order = 16, 4
+    spec = models.spec(name)
+    hp = {"time_steps": ts, "ar_order": order}
+    if "vocab_size" in spec.defaults:
+        hp.update(vocab_size=8, patch=4)
+    model = models.build(name, **hp)
+    plain = models.build(name, **{**hp, "ar_order": 0})
+    path_layer = model.get_layer("ar_path")
+    assert len(model.trainable_weights) == len(plain.trainable_weights) + 2
+    plain.set_weights(_without(model, path_layer))
+    x = np.random.default_rng(0).normal(size=(3, ts, 1)).astype("float32")
+    # At initialisation the path is zero: the model is its network.
+    np.testing.assert_allclose(model.predict(x, verbose=0),
+                               plain.predict(x, verbose=0), atol=1e-6)
+    kernel = np.arange(1.0, order + 1, dtype="float32").reshape(order, 1, 1)
+    path_layer.ar_kernel.assign(kernel)
+    path_layer.ar_bias.assign(np.array([0.5], "float32"))
+    lags = x[:, -order:, 0] @ kernel[:, 0, 0] + 0.5
+    out, net = model.predict(x, verbose=0), plain.predict(x, verbose=0)
+    last = out[:, -1] if spec.target == "aligned" else out
+    net_last = net[:, -1] if spec.target == "aligned" else net
+    np.testing.assert_allclose(last, net_last + lags[:, None], rtol=1e-5,
+                               atol=1e-5)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    np.testing.assert_allclose(keras.models.load_model(path).predict(
+        x, verbose=0), out, atol=1e-6)
+
+
+def _without(model, layer):
+    """The model's weights less those of `layer` (in order)."""
+    skip = {id(v) for v in layer.weights}
+    return [keras.ops.convert_to_numpy(v) for v in model.weights
+            if id(v) not in skip]
