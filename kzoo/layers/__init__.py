@@ -14,3 +14,4 @@ from kzoo.layers.positional import RandnPositionalEncoding
 from kzoo.layers.positional import RotaryPositionalEncoding
 from kzoo.layers.positional import SinusoidalPositionalEncoding
 from kzoo.layers.product_codebook import ProductCodebook
+from kzoo.layers.ridge_codebook import RidgeCodebook

@@ -15,6 +15,7 @@ from kzoo.layers import Codebook
 from kzoo.layers import CodebookBlock
 from kzoo.layers import DelayEmbedding
 from kzoo.layers import ProductCodebook
+from kzoo.layers import RidgeCodebook
 from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
@@ -228,3 +229,18 @@ def build_linear(time_steps=96, change=False, revin=False, noise=0.0,
 
     return forecaster(network, time_steps, "last", change, revin, noise,
                       ar_order, name)
+
+
+def build_ridge_codebook(time_steps=40, vocab_size=1000, n_lags=10, delay=4,
+                         temperature=0.8, ridge=1e-12, name="vqridge"):
+    """A `RidgeCodebook` on the window: no gradient training.
+
+    The run solves it in closed form on the training windows
+    (`RidgeCodebook.solve`, called by `kzoo.training` for every layer that
+    has `solve`).
+    """
+    inputs = keras.Input((time_steps, 1), name="series")
+    layer = RidgeCodebook(vocab_size, n_lags=n_lags, delay=delay,
+                          temperature=temperature, ridge=ridge,
+                          name="codebook")
+    return Model(inputs, layer(inputs), name=name)

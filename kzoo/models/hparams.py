@@ -88,6 +88,13 @@ HYPERPARAMETERS = {
         "that grows with the chunk instead of the table: for tables of "
         "2^14 rows and more); auto: 8192-row chunks from 2^14 rows; none: "
         "the whole table at once", parse=parse_read_chunk),
+    "n_lags": Hyperparameter(
+        "values in the delay vector that reads the codebook (vqridge)"),
+    "delay": Hyperparameter("spacing of those values (vqridge)"),
+    "temperature": Hyperparameter(
+        "width of the codebook read by distance, z-scored units (vqridge)"),
+    "ridge": Hyperparameter(
+        "ridge penalty of the closed-form solve of the values (vqridge)"),
     "patch": Hyperparameter(
         "values each token carries (causal delay embedding)"),
     "n_mix": Hyperparameter("causal token-mixing MLPs before the read"),

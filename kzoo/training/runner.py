@@ -100,8 +100,12 @@ def _execute(plan, series, stage, verbose, model, callbacks, fit_kwargs,
     _compile(model, hp, len(windows.x_train), bool(n_devices))
     rows, reached, best_epoch = [], 0, None
     trains = bool(model.trainable_weights) and hp["epochs"] > 0
-    if trains:
+    solved = [layer for layer in model.layers if hasattr(layer, "solve")]
+    if solved or trains:
         stage.start_clock()
+    for layer in solved:  # closed-form layers (`RidgeCodebook`)
+        layer.solve(windows.x_train, windows.y_train)
+    if trains:
         reached, best_epoch = _fit(model, plan, windows, stage, verbose,
                                    callbacks, fit_kwargs, backup_interval_s,
                                    log, bool(n_devices))
@@ -141,6 +145,14 @@ def _execute(plan, series, stage, verbose, model, callbacks, fit_kwargs,
     write_json(os.path.join(stage.path, METRICS_FILE), _strict(metrics))
     metrics["run_dir"] = stage.finish()
     return metrics
+
+
+def _fitted_params(model):
+    """Values fitted to the data: trainable weights and solved layers'."""
+    fitted = list(model.trainable_weights) + [
+        w for layer in model.layers if hasattr(layer, "solve")
+        for w in layer.weights]
+    return int(sum(np.prod(w.shape) for w in fitted))
 
 
 def _shard(windows, batch_size, n_devices):
@@ -258,7 +270,7 @@ def _metrics(model, plan, windows, rows, best_epoch, diverged):
         "train_loss": train_loss,
         "val_loss": val_loss,
         "val_mse_next": math.nan if diverged else mse,
-        "params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
+        "params": _fitted_params(model),
         "params_total": int(model.count_params()),
         "backend": keras.backend.backend(),
     }

@@ -12,7 +12,7 @@ def test_registry_names():
     assert set(NAMES) == {
         "lstm", "vqmlp", "vqlnmlp", "vqlnpemlp", "mhvqlnmlp", "mhvqlnpemlp",
         "cachevq", "mhcachevq", "persistence", "linear",
-        "vqmixer", "mhvqmixer", "cachevqmixer", "mhcachevqmixer",
+        "vqmixer", "mhvqmixer", "cachevqmixer", "mhcachevqmixer", "vqridge",
     }
 
 
@@ -22,8 +22,10 @@ def test_every_model_builds_fits_and_saves(tmp_path, name):
     ts = 16
     spec = models.spec(name)
     hp = {"time_steps": ts}
-    if "vocab_size" in spec.defaults:
+    if "d_model" in spec.defaults:
         hp.update(vocab_size=8, d_model=8)
+    if "ridge" in spec.defaults:
+        hp.update(vocab_size=8, n_lags=4, delay=2)
     if "sizes" in spec.defaults:
         hp["sizes"] = (4, 8)
     model = models.build(name, **hp)
@@ -31,6 +33,10 @@ def test_every_model_builds_fits_and_saves(tmp_path, name):
     x, y = make_windows(values, ts, spec.target)
     model.compile(keras.optimizers.Adam(1e-3), "mse")
     assert model.predict(x[:4], verbose=0).shape == (4,) + y.shape[1:]
+    for layer in model.layers:
+        if hasattr(layer, "solve"):  # closed form (vqridge)
+            layer.solve(x, y)
+            assert np.mean((model.predict(x, verbose=0) - y) ** 2) < 1e-3
     if model.trainable_weights:
         history = model.fit(x, y, batch_size=32, epochs=1, verbose=0)
         assert np.isfinite(history.history["loss"][0])

@@ -150,3 +150,30 @@ def test_single_validation_batch_gives_the_same_val_loss(tmp_path, series):
     per_batch = model.evaluate(x_val, y_val, verbose=0, return_dict=True,
                                batch_size=plan.hparams["batch_size"])["loss"]
     np.testing.assert_allclose(metrics["val_loss"], per_batch, rtol=1e-5)
+
+
+def test_a_closed_form_model_is_solved_on_the_training_windows(tmp_path,
+                                                               series):
+    # vqridge has nothing to train by gradient: the run solves it, its table
+    # drawn from the training windows' delay vectors; the same seed gives
+    # the same result, and `params` counts what was fitted.
+    hp = {"time_steps": 16, "vocab_size": 40, "n_lags": 4, "delay": 3,
+          "ridge": 1e-6}
+    runs = []
+    for again in (False, True):
+        plan = training.plan_run("vqridge", hp, series, out=str(tmp_path))
+        runs.append(training.execute(plan, series, verbose=0,
+                                     reuse=not again))
+    first, second = runs
+    assert first["epochs"] == 0 and first["status"] == "complete"
+    assert first["params"] == 40 * 4 + 40 + 4 + 1
+    assert first["val_mse_next"] == second["val_mse_next"]
+    from kzoo.eval.run_dir import load_run
+
+    _, model = load_run(first["run_dir"])
+    table = keras.ops.convert_to_numpy(model.get_layer("codebook").codebook)
+    windows = data.prepare(series, 16, "last", "random")
+    train_queries = windows.x_train[:, [15, 12, 9, 6], 0]
+    assert all(np.isclose(train_queries, row).all(1).any() for row in table)
+    persistence = np.mean((windows.x_val[:, -1, 0] - windows.next_val) ** 2)
+    assert first["val_mse_next"] < persistence

@@ -1,0 +1,159 @@
+"""A codebook of delay vectors read softly, its values solved by ridge."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from kzoo.layers.checks import check_int
+from kzoo.layers.checks import check_number
+
+
+@keras.saving.register_keras_serializable(package="kzoo")
+class RidgeCodebook(keras.layers.Layer):
+    """Soft read of a table of past delay vectors; values by least squares.
+
+    The query of a window is its delay vector
+    `q = (x[T-1], x[T-1-delay], ..., x[T-1-(n_lags-1)*delay])` (flattened
+    over features). The read weighs the `vocab_size` rows `e_v` of the
+    table `codebook` by `p = softmax(-||q - e_v||^2 / (2 temperature^2))`
+    (a soft vector quantisation by distance: a normalised radial-basis
+    network, Moody and Darken, 1989) and returns
+    `p @ values + q @ linear + bias`.
+
+    Nothing here is trained by gradient: `solve(x, y)` draws the table's
+    rows from the delay vectors of the training windows and solves
+    `values`, `linear` and `bias` in closed form by ridge regression
+    (`ridge` times the identity added to the normal equations, in float64).
+    A bigger table reads a finer partition of the attractor.
+
+    Args:
+        vocab_size: rows of the table, `V >= 1` (at most the number of
+            training windows given to `solve`).
+        n_lags: values in a delay vector, `L >= 1`.
+        delay: spacing of those values, `>= 1`.
+        temperature: width of the read in z-scored units (`> 0`).
+        ridge: ridge penalty of `solve` (`>= 0`).
+        seed: seed of the rows `solve` draws (`None`: NumPy's global state,
+            which `keras.utils.set_random_seed` seeds).
+
+    Variables (all non-trainable):
+        `codebook`: `(V, L * F)`; `values`: `(V, F)`; `linear`:
+        `(L * F, F)`; `bias`: `(F,)`. Zeros until `solve`.
+
+    Input shape: `(B, T, F)` windows, `T >= (L - 1) * delay + 1`.
+    Output shape: `(B, F)`, the value after each window.
+
+    Example:
+
+    >>> x = keras.ops.reshape(keras.ops.arange(40.0), (10, 4, 1)) / 40
+    >>> y = x[:, -1] + 1 / 40  # the next value of each ramp
+    >>> layer = RidgeCodebook(vocab_size=5, n_lags=2, delay=1, seed=0)
+    >>> layer.solve(x, y)
+    >>> error = keras.ops.max(keras.ops.abs(layer(x) - y))
+    >>> bool(error < 1e-4)
+    True
+    """
+
+    def __init__(self, vocab_size, n_lags=10, delay=4, temperature=0.8,
+                 ridge=1e-12, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        check_int("vocab_size", vocab_size)
+        check_int("n_lags", n_lags)
+        check_int("delay", delay)
+        check_number("temperature", temperature, minimum=0)
+        check_number("ridge", ridge, minimum=0, strict=False)
+        if seed is not None:
+            check_int("seed", seed, minimum=0)
+        self.vocab_size = vocab_size
+        self.n_lags = n_lags
+        self.delay = delay
+        self.temperature = float(temperature)
+        self.ridge = float(ridge)
+        self.seed = seed
+
+    @property
+    def span(self):
+        """Values a window needs: `(n_lags - 1) * delay + 1`."""
+        return (self.n_lags - 1) * self.delay + 1
+
+    def build(self, input_shape):
+        length, features = input_shape[1], input_shape[-1]
+        if isinstance(length, int) and length < self.span:
+            raise ValueError(
+                f"Layer '{self.name}' needs windows of at least "
+                f"(n_lags - 1) * delay + 1 = {self.span} values, got "
+                f"T={length}.")
+        width = self.n_lags * features
+        for name, shape in (("codebook", (self.vocab_size, width)),
+                            ("values", (self.vocab_size, features)),
+                            ("linear", (width, features)),
+                            ("bias", (features,))):
+            setattr(self, name, self.add_weight(
+                name=name, shape=shape, initializer="zeros",
+                trainable=False))
+
+    def query(self, inputs):
+        """The delay vectors `(B, L * F)` of windows `(B, T, F)`."""
+        length = ops.shape(inputs)[1]
+        lags = [inputs[:, length - 1 - i * self.delay, :]
+                for i in range(self.n_lags)]
+        return ops.concatenate(lags, axis=-1)
+
+    def weights_of(self, query):
+        """The read's weights `(B, V)` for queries `(B, L * F)`."""
+        distance = (
+            ops.sum(ops.square(query), axis=-1, keepdims=True)
+            - 2.0 * ops.matmul(query, ops.transpose(self.codebook))
+            + ops.sum(ops.square(self.codebook), axis=-1)[None, :])
+        return ops.softmax(-distance / (2.0 * self.temperature ** 2),
+                           axis=-1)
+
+    def call(self, inputs):
+        query = self.query(inputs)
+        return (ops.matmul(self.weights_of(query), self.values)
+                + ops.matmul(query, self.linear) + self.bias)
+
+    def solve(self, x, y):
+        """Draw the table from windows `x` and fit the rest to targets `y`.
+
+        Args:
+            x: `(N, T, F)` training windows, `N >= vocab_size`.
+            y: `(N, F)` the value after each window.
+        """
+        x = np.asarray(ops.convert_to_numpy(x), dtype="float32")
+        y = np.asarray(ops.convert_to_numpy(y), dtype="float64")
+        if not self.built:
+            self.build(x.shape)
+        if len(x) < self.vocab_size:
+            raise ValueError(
+                f"vocab_size={self.vocab_size} of layer '{self.name}' "
+                f"exceeds the {len(x)} training windows it draws rows from.")
+        query = ops.convert_to_numpy(self.query(x))
+        rng = (np.random.default_rng(self.seed) if self.seed is not None
+               else np.random)
+        rows = rng.choice(len(query), self.vocab_size, replace=False)
+        self.codebook.assign(query[np.sort(rows)])
+        read = ops.convert_to_numpy(self.weights_of(query))
+        design = np.concatenate(
+            [read, query, np.ones((len(query), 1), "float32")],
+            axis=1).astype("float64")
+        gram = design.T @ design + self.ridge * np.eye(design.shape[1])
+        solution = np.linalg.solve(gram, design.T @ y)
+        width = query.shape[1]
+        self.values.assign(solution[:self.vocab_size].astype("float32"))
+        self.linear.assign(
+            solution[self.vocab_size:self.vocab_size + width].astype(
+                "float32"))
+        self.bias.assign(solution[-1].astype("float32"))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[-1])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({
+            "vocab_size": self.vocab_size, "n_lags": self.n_lags,
+            "delay": self.delay, "temperature": self.temperature,
+            "ridge": self.ridge, "seed": self.seed,
+        })
+        return config
