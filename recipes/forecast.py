@@ -66,8 +66,8 @@ def parser():
                    help="only kzoo's models")
     p.add_argument("--ablation", metavar="MODEL", choices=models.available(),
                    help="instead: MODEL with the reference's training, then "
-                   "each change of the benchmarks' training and forecasting "
-                   "options alone, then all together")
+                   "each change of the benchmarks' training alone, then all "
+                   "of them with each forecasting option alone")
     p.add_argument("--quick", action="store_true",
                    help="one seed, two epochs, one small model, no ESN grid "
                    "(checks the output, not the models)")
