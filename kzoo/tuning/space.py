@@ -13,7 +13,13 @@ SPACE = {
     "pe": [pe for pe in HYPERPARAMETERS["pe"].choices if pe != "learned"],
     "order": list(HYPERPARAMETERS["order"].choices),
     "read": list(HYPERPARAMETERS["read"].choices),
+    # vqridge's read and solve (kzoo's own; the reference has no such model).
+    "temperature": [0.3, 0.5, 0.8, 1.2],
+    "ridge": [1e-12, 1e-10, 1e-8, 1e-6, 1e-3],
 }
+# Settings of gradient training, not searched for a model solved in closed
+# form (registry default `epochs=0`: nothing would change).
+GRADIENT_ONLY = ("lr",)
 
 
 def family_space(model, overrides=None):
@@ -24,7 +30,9 @@ def family_space(model, overrides=None):
     (the model is built with each value: its layers check them).
     """
     defaults = models.spec(model).defaults
-    space = {k: list(v) for k, v in SPACE.items() if k in defaults}
+    solved = defaults.get("epochs") == 0
+    space = {k: list(v) for k, v in SPACE.items() if k in defaults
+             and not (solved and k in GRADIENT_ONLY)}
     for key, values in (overrides or {}).items():
         if key not in defaults:
             raise ValueError(

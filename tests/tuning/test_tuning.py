@@ -41,6 +41,12 @@ def test_family_spaces():
     assert "n_head" not in tuning.family_space("vqlnpemlp")
     assert set(tuning.family_space("mhcachevq")) >= {"n_head", "order", "pe"}
     assert tuning.family_space("vqlnmlp", {"lr": [0.1]})["lr"] == [0.1]
+    # vqridge is solved, not trained: its read is searched, not the rate.
+    assert set(tuning.family_space("vqridge")) == {
+        "time_steps", "vocab_size", "temperature", "ridge"}
+    assert "temperature" not in tuning.family_space("vqmixer")
+    with pytest.raises(ValueError, match="`ridge` must be a number >= 0"):
+        tuning.family_space("vqridge", {"ridge": [-1.0]})
     with pytest.raises(ValueError, match="range of lr is empty"):
         tuning.family_space("vqlnmlp", {"lr": []})
     with pytest.raises(ValueError, match="`lr` must be a number > 0"):
