@@ -10,10 +10,14 @@ Two things kept a fit from stopping:
   the device, so most SIGINTs raise `KeyboardInterrupt` right there and
   Keras swallows it. The handler therefore also records the signal, and
   `StopOnSignal` raises it again at the next batch or epoch boundary.
+- A signal that lands inside a garbage-collector callback (JAX has one,
+  also when imported beside another backend) would print a traceback and
+  be dropped there: it is only recorded, and raised at the next boundary.
 
 The record is per process, like the signal handlers themselves.
 """
 
+import gc
 import signal
 
 import keras
@@ -31,7 +35,23 @@ def _exception(signum):
 
 def _handler(signum, frame):
     _RECEIVED.append(signum)
+    if _in_gc_callback(frame):
+        # Python prints an exception raised in a garbage-collector callback
+        # (JAX registers one) as a traceback and drops it: only recorded,
+        # `StopOnSignal` raises it at the next batch.
+        return
     raise _exception(signum)
+
+
+def _in_gc_callback(frame):
+    """Whether `frame` runs inside a callback of `gc.callbacks`."""
+    codes = {getattr(callback, "__code__", None)
+             for callback in gc.callbacks}
+    while frame is not None:
+        if frame.f_code in codes:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def install():
