@@ -100,7 +100,7 @@ def _execute(plan, series, stage, verbose, model, callbacks, fit_kwargs,
     _compile(model, hp, len(windows.x_train), bool(n_devices))
     rows, reached, best_epoch = [], 0, None
     trains = bool(model.trainable_weights) and hp["epochs"] > 0
-    solved = [layer for layer in model.layers if hasattr(layer, "solve")]
+    solved = _solved_layers(model)
     if solved or trains:
         stage.start_clock()
     for layer in solved:  # closed-form layers (`RidgeCodebook`)
@@ -147,11 +147,15 @@ def _execute(plan, series, stage, verbose, model, callbacks, fit_kwargs,
     return metrics
 
 
+def _solved_layers(model):
+    """The layers fitted in closed form (`RidgeCodebook`): they `solve`."""
+    return [layer for layer in model.layers if hasattr(layer, "solve")]
+
+
 def _fitted_params(model):
     """Values fitted to the data: trainable weights and solved layers'."""
     fitted = list(model.trainable_weights) + [
-        w for layer in model.layers if hasattr(layer, "solve")
-        for w in layer.weights]
+        w for layer in _solved_layers(model) for w in layer.weights]
     return int(sum(np.prod(w.shape) for w in fitted))
 
 
