@@ -154,10 +154,20 @@ QUICK_AR_ORDERS = (2, 8)
 
 
 def peers(protocol, seeds=(0,), quick=False):
-    """Rows of persistence, the linear AR and the ESN (one per seed)."""
+    """Rows of persistence, the linear AR and the ESN (one per seed).
+
+    On `reference` the ESN is left out: the random split holds out single
+    windows all along the series, where a reservoir runs through it once.
+    Persistence and the AR are scored there on the LSTM's windows
+    (`kzoo.peers.protocols.reference_protocol`).
+    """
     from kzoo import peers as kp
     from kzoo.peers import protocols
 
+    if protocol == "reference":
+        return [_peer_row(name, 0, protocols.reference_protocol(
+            name, orders=QUICK_AR_ORDERS if quick else None))
+            for name in ("persistence", "ar")]
     run = {"laser": protocols.laser_protocol,
            "mackey_glass": protocols.mackey_glass_protocol}[protocol]
     horizon = PEER_HORIZON[protocol]
@@ -174,7 +184,11 @@ def peers(protocol, seeds=(0,), quick=False):
     for name, peer_seeds, choose in choices:
         for seed in peer_seeds:
             result = run(lambda t, v: choose(t, v, seed))
-            rows.append({"model": f"{name} (peer)", "seed": seed,
-                         "settings": result.pop("peer"),
-                         "wall_s": result.pop("seconds"), **result})
+            rows.append(_peer_row(name, seed, result))
     return rows
+
+
+def _peer_row(name, seed, result):
+    return {"model": f"{name} (peer)", "seed": seed,
+            "settings": result.pop("peer"), "wall_s": result.pop("seconds"),
+            **result}

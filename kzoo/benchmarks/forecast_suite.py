@@ -67,7 +67,7 @@ def run_suite(protocols, names, seeds, settings, out, with_peers=True,
                 rows.append(forecast.RUNNERS[protocol](
                     name, seed, os.path.join(out, "runs"),
                     _settings_for(name, settings), log=log))
-        if with_peers and protocol in forecast.PEER_HORIZON:
+        if with_peers:
             log(f"== {protocol}: peers")
             rows += _cached_peers(protocol, 1 if quick else seeds, out, quick)
         rows_by_protocol[protocol] = rows

@@ -5,6 +5,7 @@ import numpy as np
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
 from kzoo.peers.base import Peer
+from kzoo.peers.base import as_series
 
 
 class Persistence(Peer):
@@ -83,9 +84,44 @@ class LinearAR(Peer):
             config["ridge"] = self.ridge
         return config
 
+    def fit_windows(self, windows, targets):
+        """Fit on `(N, T)` windows and the `(N,)` value after each.
+
+        Only each window's last `order` values are used (`T >= order`), so
+        the pairs may come from anywhere in a series (e.g. the training
+        windows of a random split, `kzoo.data.prepare`). Returns `self`.
+        """
+        windows = np.asarray(windows, np.float64)
+        targets = np.asarray(targets, np.float64)
+        if (windows.ndim != 2 or windows.shape[1] < self.order
+                or targets.shape != (len(windows),)
+                or len(windows) < self.order + 2):
+            raise ValueError(
+                f"`windows` must be (N, T) with T >= order={self.order} and "
+                f"N >= {self.order + 2}, `targets` (N,). Received: windows "
+                f"of shape {windows.shape}, targets of shape {targets.shape}"
+            )
+        as_series("windows", windows.ravel())
+        as_series("targets", targets)
+        self._solve(windows[:, -self.order:], targets)
+        self.fitted = True
+        return self
+
+    def predict_windows(self, windows):
+        """`(N,)` forecasts of the value after each of `(N, T)` windows."""
+        self._check_fitted()
+        windows = np.asarray(windows, np.float64)
+        if windows.ndim != 2 or windows.shape[1] < self.order:
+            raise ValueError(
+                f"`windows` must be (N, T) with T >= order={self.order}. "
+                f"Received: windows of shape {windows.shape}")
+        return windows[:, -self.order:] @ self._weights() + self.intercept_
+
     def _fit(self, z):
         windows = _windows(z, self.order)[:-1]  # (N - p, p), oldest first
-        targets = z[self.order:]
+        self._solve(windows, z[self.order:])
+
+    def _solve(self, windows, targets):
         x_mean, y_mean = windows.mean(0), targets.mean()
         design, rhs = windows - x_mean, targets - y_mean
         if self.ridge:

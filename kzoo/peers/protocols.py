@@ -1,6 +1,6 @@
-"""The two standard benchmarks, for any peer.
+"""The two standard benchmarks, for any peer, and the reference protocol.
 
-Each protocol takes `choose(z_train, z_val)`, a function returning a
+The two benchmarks take `choose(z_train, z_val)`, a function returning a
 fitted peer from a training part and the validation part right after it
 (both z-scored with the training statistics), e.g.::
 
@@ -8,6 +8,10 @@ fitted peer from a training part and the validation part right after it
     laser_protocol(lambda t, v: select_ar(t, v))
     laser_protocol(lambda t, v: select_esn(t, v, criterion="rollout",
                                            horizon=50))
+
+`reference_protocol(peer)` scores persistence or the linear AR on the
+reference series' random split of windows (a window-wise split, so the
+peer is fitted on training windows, not on a training part).
 
 NMSE is the mean squared error over the variance of the true values;
 NRMSE is its square root (RMSE over their standard deviation). Both are
@@ -94,6 +98,88 @@ def mackey_glass_protocol(choose, train=2000, test=500, validation=400,
         "nrmse_at_horizon": _rmse(forecasts[:, -1], truth[:, -1]) / scale,
         "forecast": forecasts[0],
         "truth": truth[0],
+        "seconds": seconds,
+    }
+
+
+def reference_protocol(peer="ar", time_steps=112, orders=None, folds=5,
+                       tolerance=0.01, seed=0):
+    """The reference protocol on `y_w`, for persistence or the linear AR.
+
+    The reference series' windows of `time_steps` values (the LSTM's 112
+    by default, so the validation windows are the ones it is scored on)
+    split at random as the reference splits them (`kzoo.data.prepare`,
+    80/20, seed 42). The AR is fitted on the training windows only
+    (`LinearAR.fit_windows`); its order is the smallest of `orders`
+    (default: `AR_ORDERS` up to `time_steps`) whose `folds`-fold
+    cross-validated mean squared error on the training windows (folds
+    drawn with `seed`) is within `(1 + tolerance)` of the best (1 %, as
+    `select_ar`), and it is then fitted on all of them.
+
+    Returns:
+        dict: `peer` (its `describe()`), `val_mse_next` (z-scored, the
+        validation windows' next values), `mse_regressive` (fed back from
+        the first window to the end of the series, (ug/m³)², as
+        `recipes/predict.py`), `forecast` (that rollout, ug/m³), `truth`
+        and `seconds`.
+    """
+    from kzoo.data import load
+    from kzoo.data import prepare
+    from kzoo.layers.checks import check_choice
+    from kzoo.layers.checks import check_int
+    from kzoo.layers.checks import check_number
+    from kzoo.peers.linear import LinearAR
+    from kzoo.peers.linear import Persistence
+    from kzoo.peers.selection import AR_ORDERS
+    from kzoo.peers.selection import Selection
+
+    check_choice("peer", peer, ("ar", "persistence"))
+    check_int("folds", folds, minimum=2)
+    check_number("tolerance", tolerance, minimum=0, strict=False)
+    series = load("y_w")
+    windows = prepare(series, time_steps, "last", "random")
+    x, y = windows.x_train[..., 0], windows.y_train[:, 0]
+    began = time.perf_counter()
+    if peer == "persistence":
+        model = Persistence().fit(y)
+    else:
+        parts = np.array_split(
+            np.random.default_rng(seed).permutation(len(x)), folds)
+        fewest = len(x) - max(len(part) for part in parts)
+        candidates = [p for p in (orders or AR_ORDERS)
+                      if p <= time_steps and p + 2 <= fewest]
+        if not candidates:
+            raise ValueError(
+                f"`orders` must hold an order <= time_steps={time_steps}. "
+                f"Received: orders={orders}")
+        scores = []
+        for p in candidates:
+            errors = []
+            for k, held in enumerate(parts):
+                fit = np.concatenate(parts[:k] + parts[k + 1:])
+                ar = LinearAR(p).fit_windows(x[fit], y[fit])
+                errors.append(ar.predict_windows(x[held]) - y[held])
+            scores.append(({"order": p},
+                           float(np.mean(np.concatenate(errors) ** 2))))
+        best_score = min(s for _, s in scores)
+        best, score = next((c, s) for c, s in scores
+                           if s <= best_score * (1 + tolerance))
+        model = LinearAR(**best).fit_windows(x, y)
+        model.selection = Selection("one_step", None, scores, best, score,
+                                    True)
+    z = windows.z
+    one_step = model.one_step(z, time_steps, len(z))
+    pred = one_step[windows.val_index - time_steps]
+    rolled = windows.norm.inverse(
+        model.rollout(z, [time_steps], len(z) - time_steps)[0])
+    seconds = time.perf_counter() - began
+    truth = series.values[time_steps:]
+    return {
+        "peer": model.describe(),
+        "val_mse_next": float(np.mean((pred - windows.next_val) ** 2)),
+        "mse_regressive": float(np.mean((rolled - truth) ** 2)),
+        "forecast": rolled,
+        "truth": truth,
         "seconds": seconds,
     }
 

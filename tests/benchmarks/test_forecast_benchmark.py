@@ -66,7 +66,13 @@ def test_quick_recipe_writes_tables_plots_and_reuses(tmp_path, capsys):
     assert "| vqlnmlp | 1 | 41 |" in text
     frame = pd.read_csv(out / "forecast.csv")
     assert set(frame["protocol"]) == {"laser", "mackey_glass", "reference"}
-    assert len(frame) == 4 + 4 + 1  # three peers and the model, the model
+    # Three peers and the model; on the reference series two peers (no ESN).
+    assert len(frame) == 4 + 4 + 3
+    reference = frame[frame.protocol == "reference"].set_index("model")
+    assert reference.loc["persistence (peer)", "val_mse_next"] == (
+        pytest.approx(0.02965, abs=5e-5))
+    assert reference.loc["ar (peer)", "settings"] in ("ar(order=2)",
+                                                      "ar(order=8)")
     # The laser run fitted points 0-999 only and says so.
     (laser_run,) = frame[(frame.protocol == "laser")
                          & (frame.model == "vqlnmlp")]["run_dir"]

@@ -46,6 +46,26 @@ def test_ridge_shrinks_the_coefficients_not_the_intercept(ar_series):
         z[1:].mean() - ridge.coef_[0] * z[:-1].mean())
 
 
+def test_fit_windows_equals_fit_on_the_series_windows(ar_series):
+    z = ar_series([0.6, 0.2, -0.3], 300, seed=3)
+    series = LinearAR(3).fit(z)
+    # Every window of 5 values and the value after it; only the last 3
+    # values of each window count.
+    windows = np.lib.stride_tricks.sliding_window_view(z, 5)[:-1]
+    pairs = LinearAR(3).fit_windows(windows, z[5:])
+    # The same equations as `fit(z)` less its first two (t = 3, 4).
+    reference = LinearAR(3).fit(z[2:])
+    np.testing.assert_allclose(pairs.coef_, reference.coef_, atol=1e-10)
+    assert pairs.intercept_ == pytest.approx(reference.intercept_)
+    np.testing.assert_allclose(pairs.coef_, series.coef_, atol=0.02)
+    np.testing.assert_allclose(pairs.predict_windows(windows[:10]),
+                               pairs.one_step(z, 5, 15), atol=1e-10)
+    # Shuffled pairs give the same fit.
+    order = np.random.default_rng(0).permutation(len(windows))
+    shuffled = LinearAR(3).fit_windows(windows[order], z[5:][order])
+    np.testing.assert_allclose(shuffled.coef_, pairs.coef_, atol=1e-10)
+
+
 @pytest.mark.parametrize("peer", [LinearAR(4), Persistence()],
                          ids=["ar", "persistence"])
 def test_rollout_feeds_its_forecasts_back(peer, ar_series):
@@ -98,6 +118,17 @@ def test_persistence():
      "starts"),
     (lambda: Persistence().fit([1.0, 2.0]).rollout(np.zeros(9), [3], 0),
      "steps"),
+    (lambda: LinearAR(3).fit_windows(np.zeros((9, 2)), np.zeros(9)),
+     "windows"),
+    (lambda: LinearAR(3).fit_windows(np.zeros((9, 4)), np.zeros(8)),
+     "windows"),
+    (lambda: LinearAR(1).fit_windows(np.full((9, 4), np.nan), np.zeros(9)),
+     "windows"),
+    (lambda: LinearAR(1).fit_windows(np.zeros((9, 4)), np.full(9, np.inf)),
+     "targets"),
+    (lambda: LinearAR(2).fit(np.arange(20.0)).predict_windows(np.zeros(4)),
+     "windows"),
+    (lambda: LinearAR(2).predict_windows(np.zeros((3, 4))), None),
 ])
 def test_bad_arguments_raise_naming_them(call, name):
     with pytest.raises(ValueError) as error:

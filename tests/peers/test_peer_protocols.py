@@ -9,6 +9,7 @@ from kzoo.peers import LinearAR
 from kzoo.peers import Persistence
 from kzoo.peers.protocols import laser_protocol
 from kzoo.peers.protocols import mackey_glass_protocol
+from kzoo.peers.protocols import reference_protocol
 
 
 def persistence(z_train, z_val):
@@ -48,3 +49,55 @@ def test_mackey_glass_protocol_shapes_and_a_linear_peer():
                                n_starts=4)
     assert ar["one_step_nrmse"] < 0.1 * result["one_step_nrmse"]
     assert ar["peer"] == "ar(order=8)"
+
+
+def _reference_windows(time_steps=112):
+    from kzoo.data import prepare
+
+    return prepare(load("y_w"), time_steps, "last", "random")
+
+
+def test_reference_protocol_with_persistence():
+    result = reference_protocol("persistence")
+    windows = _reference_windows()
+    # The last value of each validation window, z-scored.
+    expected = np.mean((windows.x_val[:, -1, 0] - windows.next_val) ** 2)
+    assert result["val_mse_next"] == pytest.approx(expected, rel=1e-5)
+    values = load("y_w").values
+    # Fed back from the first window: point 111 repeated, in ug/m³.
+    np.testing.assert_allclose(result["forecast"], values[111])
+    assert result["mse_regressive"] == pytest.approx(
+        np.mean((values[111] - values[112:]) ** 2))
+    np.testing.assert_allclose(result["truth"], values[112:])
+
+
+def test_reference_protocol_fits_the_ar_on_training_windows_only():
+    result = reference_protocol("ar", time_steps=40, orders=(2, 4, 8),
+                                tolerance=0.0)
+    windows = _reference_windows(40)
+    x, y = windows.x_train[..., 0], windows.y_train[:, 0]
+    assert result["peer"] in ("ar(order=2)", "ar(order=4)", "ar(order=8)")
+    order = int(result["peer"][9:-1])
+    # The chosen order's fit on the training windows, written out: least
+    # squares with an intercept on their last `order` values.
+    design = np.c_[np.ones(len(x)), x[:, -order:]]
+    weights = np.linalg.lstsq(design, y, rcond=None)[0]
+    pred = np.c_[np.ones(len(windows.x_val)),
+                 windows.x_val[:, -order:, 0]] @ weights
+    expected = np.mean((pred - windows.next_val) ** 2)
+    assert result["val_mse_next"] == pytest.approx(expected, rel=1e-4)
+    # The 5-fold choice is the order with the best cross-validated error:
+    # the longest of these three on this smooth series.
+    assert order == 8
+    assert result["forecast"].shape == (len(load("y_w").values) - 40,)
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"peer": "esn"}, "peer"),
+    ({"folds": 1}, "folds"),
+    ({"tolerance": -0.1}, "tolerance"),
+    ({"orders": (200,)}, "orders"),
+])
+def test_reference_protocol_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        reference_protocol(**kwargs)
