@@ -67,6 +67,21 @@ def _sort_key(value):
     return math.inf if math.isnan(value) else value
 
 
+def shown(forecast, truth=None):
+    """A forecast as plotted: as long as `truth`, a diverging one clipped.
+
+    Clipped to the truth's range widened by its span on either side (in
+    the truth's units: z-scored or ug/m³), or to +-8 without a truth.
+    """
+    forecast = np.asarray(forecast, float)
+    if truth is None:
+        return np.clip(forecast, -8, 8)
+    truth = np.asarray(truth, float)
+    low, high = float(np.min(truth)), float(np.max(truth))
+    span = (high - low) or 1.0
+    return np.clip(forecast[:len(truth)], low - span, high + span)
+
+
 def forecast_plot(path, protocol, rows, title):
     """The fed-back forecast of each model's first seed against the truth."""
     import matplotlib
@@ -87,11 +102,8 @@ def forecast_plot(path, protocol, rows, title):
         forecast = group[0].get("forecast")
         if forecast is None:
             continue
-        forecast = np.asarray(forecast, float)
-        if truth is not None:
-            forecast = forecast[: len(truth)]
-        ax.plot(np.arange(len(forecast)), np.clip(forecast, -8, 8), lw=1.0,
-                label=model)
+        forecast = shown(forecast, truth)
+        ax.plot(np.arange(len(forecast)), forecast, lw=1.0, label=model)
     ax.set_xlabel("steps fed back")
     ax.set_ylabel("value (z-scored)" if protocol != "reference"
                   else "value (ug/m³)")

@@ -44,6 +44,14 @@ def test_plot(tmp_path):
     assert os.path.getsize(path) > 0
 
 
+def test_plotted_forecasts_keep_their_units_and_clip_a_divergence():
+    truth = np.array([900.0, 1000.0, 1100.0])  # ug/m³: no clip at +-8
+    np.testing.assert_allclose(
+        forecast_report.shown([950.0, 1e9, -1e9, 5.0], truth),
+        [950.0, 1300.0, 700.0])
+    np.testing.assert_allclose(forecast_report.shown([0.5, 1e6]), [0.5, 8])
+
+
 def test_mackey_glass_starts_lie_in_the_test_part():
     starts = forecast.mg_starts()
     assert len(starts) == 20 and starts[0] == forecast.MG_TRAIN
