@@ -23,6 +23,14 @@ ONCE = pytest.mark.skipif(
     "torch environment",
 )
 
+# For tests of plain PyTorch code that Keras's backend does not touch (the
+# reference loop the benchmark times): the torch environment runs them.
+PLAIN_TORCH = pytest.mark.skipif(
+    keras.backend.backend() != "torch",
+    reason="plain PyTorch, independent of the Keras backend: run in the "
+    "torch environment",
+)
+
 
 def next_backend():
     """The backend after the active one in a ring (jax, torch, tensorflow).

@@ -5,6 +5,10 @@ import pytest
 
 from kzoo.backend import torch_reference
 
+from helpers import PLAIN_TORCH
+
+pytestmark = PLAIN_TORCH
+
 
 def test_soft_read_model_matches_numpy(rng):
     import torch
