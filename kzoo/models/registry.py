@@ -21,6 +21,9 @@ class ModelSpec:
             `lr`, `batch_size` and `epochs` are training settings.
         fixed: builder arguments that define the model and cannot change.
         description: one line for `--help`.
+        solved: the model is fitted in closed form (its layers' `solve`),
+            not by gradient: the learning rate and the other gradient
+            settings do nothing (`epochs` defaults to 0).
     """
 
     builder: object
@@ -28,6 +31,7 @@ class ModelSpec:
     defaults: dict
     fixed: dict = dataclasses.field(default_factory=dict)
     description: str = ""
+    solved: bool = False
 
     def hparams(self, **overrides):
         """Defaults updated with `overrides`; `ValueError` on unknown keys.
@@ -182,6 +186,7 @@ _SPECS = {
         description="soft read of a codebook of past delay vectors, its "
         "values solved by ridge regression (a normalised RBF network; no "
         "gradient training)",
+        solved=True,
     ),
     "persistence": ModelSpec(
         builders.build_persistence, "aligned", _train(96, 1e-3, 32),

@@ -15,10 +15,11 @@ SPACE = {
     "read": list(HYPERPARAMETERS["read"].choices),
     # vqridge's read and solve (kzoo's own; the reference has no such model).
     "temperature": [0.3, 0.5, 0.8, 1.2],
-    "ridge": [1e-12, 1e-10, 1e-8, 1e-6, 1e-3],
+    # 1e-12 suits Mackey-Glass's smooth series, 10 the noisy reference one.
+    "ridge": [1e-12, 1e-10, 1e-8, 1e-6, 1e-3, 1e-1, 1.0, 10.0],
 }
 # Settings of gradient training, not searched for a model solved in closed
-# form (registry default `epochs=0`: nothing would change).
+# form (`ModelSpec.solved`: nothing would change).
 GRADIENT_ONLY = ("lr",)
 
 
@@ -29,10 +30,10 @@ def family_space(model, overrides=None):
     model does not use or a value the model refuses raises `ValueError`
     (the model is built with each value: its layers check them).
     """
-    defaults = models.spec(model).defaults
-    solved = defaults.get("epochs") == 0
+    spec = models.spec(model)
+    defaults = spec.defaults
     space = {k: list(v) for k, v in SPACE.items() if k in defaults
-             and not (solved and k in GRADIENT_ONLY)}
+             and not (spec.solved and k in GRADIENT_ONLY)}
     for key, values in (overrides or {}).items():
         if key not in defaults:
             raise ValueError(

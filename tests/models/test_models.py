@@ -16,6 +16,15 @@ def test_registry_names():
     }
 
 
+def test_solved_models_are_flagged_and_train_no_epochs():
+    solved = {name for name in NAMES if models.spec(name).solved}
+    assert solved == {"vqridge"}
+    for name in solved:
+        assert models.spec(name).defaults["epochs"] == 0
+        model = models.build(name, time_steps=40)
+        assert any(hasattr(layer, "solve") for layer in model.layers)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_every_model_builds_fits_and_saves(tmp_path, name):
