@@ -132,6 +132,7 @@ def reference_protocol(peer="ar", time_steps=112, orders=None, folds=5,
     from kzoo.peers.linear import Persistence
     from kzoo.peers.selection import AR_ORDERS
     from kzoo.peers.selection import Selection
+    from kzoo.peers.selection import choose
 
     check_choice("peer", peer, ("ar", "persistence"))
     check_int("folds", folds, minimum=2)
@@ -161,9 +162,7 @@ def reference_protocol(peer="ar", time_steps=112, orders=None, folds=5,
                 errors.append(ar.predict_windows(x[held]) - y[held])
             scores.append(({"order": p},
                            float(np.mean(np.concatenate(errors) ** 2))))
-        best_score = min(s for _, s in scores)
-        best, score = next((c, s) for c, s in scores
-                           if s <= best_score * (1 + tolerance))
+        best, score = choose(scores, tolerance)
         model = LinearAR(**best).fit_windows(x, y)
         model.selection = Selection("one_step", None, scores, best, score,
                                     True)

@@ -86,6 +86,14 @@ def validation_score(peer, z_train, z_val, criterion="one_step",
     return score if np.isfinite(score) else float("inf")
 
 
+def choose(scores, tolerance=0.0):
+    """The first `(settings, score)` of `scores` within `(1 + tolerance)`
+    times the best score (candidates simplest first: parsimony)."""
+    best_score = min(s for _, s in scores)
+    return next((c, s) for c, s in scores
+                if s <= best_score * (1 + tolerance))
+
+
 def select(build, candidates, z_train, z_val, criterion="one_step",
            horizon=None, n_starts=10, refit=True, tolerance=0.0):
     """Fit and score every candidate; return the chosen peer, fitted.
@@ -120,9 +128,7 @@ def select(build, candidates, z_train, z_val, criterion="one_step",
     scores = [(c, validation_score(build(**c).fit(z_train), z_train, z_val,
                                    criterion, horizon, n_starts))
               for c in candidates]
-    best_score = min(s for _, s in scores)
-    best, score = next((c, s) for c, s in scores
-                       if s <= best_score * (1 + tolerance))
+    best, score = choose(scores, tolerance)
     data = np.concatenate([z_train, z_val]) if refit else z_train
     peer = build(**best).fit(data)
     peer.selection = Selection(criterion, horizon, scores, best, score,
