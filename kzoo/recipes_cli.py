@@ -4,6 +4,10 @@ import argparse
 import os
 import sys
 
+from kzoo.errors import DataError
+from kzoo.errors import RunBusy
+from kzoo.errors import UsageError
+
 
 def common_parser(out=None, seed=True):
     """Parent parser of the flags the recipes share.
@@ -65,10 +69,6 @@ def verbosity(args):
     return 0 if args.quiet else 2 if args.verbose else 1
 
 
-class UsageError(ValueError):
-    """A command line that argparse refused."""
-
-
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows a flag's default unless its help already states it or it has
     none (`None`, `False` of a switch)."""
@@ -115,10 +115,15 @@ INTERRUPTED = ("interrupted ({signal}): finished runs are kept and the "
                "command")
 
 
-def run(main, argv=None, errors=(ValueError, OSError)):
+INPUT_ERRORS = (UsageError, DataError, RunBusy, OSError)
+
+
+def run(main, argv=None, errors=INPUT_ERRORS):
     """Call `main(argv)` as a recipe: exit codes and one-line messages.
 
-    - Bad input (`errors`) prints one `error:` line: exit code 2.
+    - Bad input (`errors`: kzoo's `UsageError`, `DataError`, `RunBusy`,
+      and `OSError`) prints one `error:` line: exit code 2. Any other
+      exception is a bug inside kzoo: it keeps its traceback (exit 1).
     - Ctrl-C (SIGINT) and SIGTERM stop the recipe: a line saying how to
       resume, exit code 130 (143 for SIGTERM), on every backend, even when
       the recipe was started with SIGINT ignored

@@ -12,6 +12,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from kzoo.errors import UsageError  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import parser as make_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
@@ -24,7 +25,7 @@ def setting(text):
     """`KEY=VALUE` with VALUE parsed as JSON when it can be (true, 3, 1e-3)."""
     key, sep, value = text.partition("=")
     if not sep or not key:
-        raise ValueError(f"--set needs KEY=VALUE, got {text!r}")
+        raise UsageError(f"--set needs KEY=VALUE, got {text!r}")
     try:
         return key.replace("-", "_"), json.loads(value)
     except ValueError:
@@ -33,8 +34,8 @@ def setting(text):
 
 def parser():
     from kzoo import models
-    from kzoo.benchmarks.forecast import BENCHMARK_TRAINING
-    from kzoo.benchmarks.forecast import PROTOCOLS
+    from kzoo.benchmarks.forecast.design import BENCHMARK_TRAINING
+    from kzoo.benchmarks.forecast.design import PROTOCOLS
 
     p = make_parser(
         __file__,
@@ -77,7 +78,7 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    from kzoo.benchmarks import forecast_suite
+    from kzoo.benchmarks.forecast import suite as forecast_suite
 
     protocols = [p for p in args.protocols.split(",") if p]
     log = (lambda *a: None) if args.quiet else print

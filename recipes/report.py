@@ -9,6 +9,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from kzoo.errors import UsageError  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
 
@@ -45,12 +46,12 @@ def main(argv=None):
     from kzoo.eval import report
 
     if args.top is not None and args.top < 1:
-        raise ValueError(f"--top must be >= 1, got {args.top}")
+        raise UsageError(f"--top must be >= 1, got {args.top}")
     rows = report.collect_runs(
         args.runs_dir, args.dataset,
         on_skip=lambda message: print(f"warning: {message}", file=sys.stderr))
     if not rows:
-        raise ValueError(f"no finished runs under {args.runs_dir}")
+        raise UsageError(f"no finished runs under {args.runs_dir}")
     metric = args.metric
     if metric is None:
         complete = all(r.get("Predict/mse_regressive") is not None

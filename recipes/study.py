@@ -12,6 +12,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from kzoo.errors import UsageError  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import parser as make_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
@@ -29,15 +30,15 @@ def vocab_list(text):
         try:
             values.append(int(base) ** int(exponent) if caret else int(part))
         except ValueError:
-            raise ValueError(f"--vocab takes integers or 2^K, got {part!r}"
+            raise UsageError(f"--vocab takes integers or 2^K, got {part!r}"
                              ) from None
     if not values or min(values) < 2:
-        raise ValueError(f"--vocab needs vocabularies >= 2, got {text!r}")
+        raise UsageError(f"--vocab needs vocabularies >= 2, got {text!r}")
     return values
 
 
 def parser():
-    from kzoo.benchmarks import study
+    from kzoo.benchmarks.study import design as study
 
     p = make_parser(
         __file__,
@@ -83,12 +84,12 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    from kzoo.benchmarks import study_suite
+    from kzoo.benchmarks.study import suite as study_suite
 
     if args.seeds < 1 or (args.epochs is not None and args.epochs < 1):
-        raise ValueError("--seeds and --epochs must be >= 1")
+        raise UsageError("--seeds and --epochs must be >= 1")
     if not args.limit_minutes > 0:
-        raise ValueError(f"--limit-minutes must be > 0, got "
+        raise UsageError(f"--limit-minutes must be > 0, got "
                          f"{args.limit_minutes}")
     quick = QUICK if args.quick else {}
     print("data: y_w (the reference series) and the synthetic recall "

@@ -14,6 +14,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from kzoo.errors import UsageError  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import data_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
@@ -149,7 +150,7 @@ def overrides_for(args, names):
         if not users:
             valid = sorted(set().union(
                 *(models.spec(n).defaults for n in names)))
-            raise ValueError(
+            raise UsageError(
                 f"{flag(key)} does not apply to {', '.join(names)}; their "
                 f"hyperparameters: {', '.join(valid)}"
             )
@@ -169,7 +170,7 @@ def main(argv=None):
 
         data_parallel()  # fails at once on a backend without it
     if args.backup_every < 0:
-        raise ValueError(
+        raise UsageError(
             f"--backup-every must be >= 0 seconds, got {args.backup_every}"
         )
     names = args.model or list(DEMO_MODELS)

@@ -18,6 +18,7 @@ import sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from kzoo.errors import UsageError  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import data_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
@@ -95,9 +96,9 @@ def main(argv=None):
     from kzoo.tuning import distributed
 
     if args.max_trials < 1:
-        raise ValueError(f"--max-trials must be >= 1, got {args.max_trials}")
+        raise UsageError(f"--max-trials must be >= 1, got {args.max_trials}")
     if args.epochs < 1:
-        raise ValueError(f"--epochs must be >= 1, got {args.epochs}")
+        raise UsageError(f"--epochs must be >= 1, got {args.epochs}")
     role = distributed.role()
     if role == "worker":
         distributed.wait_for_oracle(args.oracle_timeout)

@@ -7,10 +7,9 @@ import keras
 import numpy as np
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from kzoo.backend import BACKENDS
 
-BACKENDS = ("jax", "torch", "tensorflow")
-_MODULES = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 # For tests of process orchestration that do not depend on the backend
@@ -45,7 +44,7 @@ def next_backend():
 
 
 def installed_backends():
-    return [b for b in BACKENDS if importlib.util.find_spec(_MODULES[b])]
+    return [b for b in BACKENDS if importlib.util.find_spec(b)]
 
 
 def to_numpy(x):

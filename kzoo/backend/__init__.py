@@ -15,6 +15,10 @@ import numpy as np
 from kzoo.backend.inputs import fit_arguments  # noqa: F401
 from kzoo.backend.inputs import steps_per_execution  # noqa: F401
 from kzoo.backend.lstm import LSTM  # noqa: F401
+from kzoo.errors import UsageError
+
+# The Keras backends kzoo runs on, in the order the tables list them.
+BACKENDS = ("jax", "torch", "tensorflow")
 
 
 def set_random_seed(seed):
@@ -31,7 +35,7 @@ def set_random_seed(seed):
         keras.utils.set_random_seed(seed)
         return
     if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f"`seed` must be an integer. Received: seed={seed!r}")
+        raise UsageError(f"`seed` must be an integer. Received: seed={seed!r}")
     from keras.src.backend.common import global_state
     from keras.src.random import seed_generator
     from keras.src.utils import rng_utils
@@ -125,7 +129,7 @@ class data_parallel:
     def __init__(self):
         backend = keras.backend.backend()
         if backend not in DATA_PARALLEL_BACKENDS:
-            raise ValueError(
+            raise UsageError(
                 f"data-parallel training is not available on the {backend} "
                 "backend in Keras 3; use one of: "
                 f"{', '.join(DATA_PARALLEL_BACKENDS)}"

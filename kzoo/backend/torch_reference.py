@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 
+from kzoo.errors import UsageError
+
 
 def _modules():
     import torch
@@ -74,7 +76,7 @@ def build(name, time_steps, vocab_size=32, d_model=8):
         model = VQLNMLP(vocab_size, d_model, time_steps,
                         pe=name == "vqlnpemlp")
     else:
-        raise ValueError(f"no plain-PyTorch reference for model {name!r}")
+        raise UsageError(f"no plain-PyTorch reference for model {name!r}")
     init(model)
     return model
 

@@ -4,12 +4,10 @@ import dataclasses
 
 import numpy as np
 
+from kzoo.errors import DataError  # noqa: F401 (kzoo.data.DataError)
+
 # Errors are scored in original units: their squares must stay finite.
 MAX_MAGNITUDE = 1e150
-
-
-class DataError(ValueError):
-    """Bad input data: the message is one line that names the problem."""
 
 
 @dataclasses.dataclass

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from kzoo.errors import UsageError
+
 SPLITS = ("random", "chrono")
 
 
@@ -23,4 +25,4 @@ def split_indices(count, time_steps, kind="random", seed=42, train=0.8):
         # Training window i uses values i .. i + ts; the last one, cut - 1,
         # ends at cut - 1 + ts, so validation starts at cut + ts.
         return np.arange(cut), np.arange(min(cut + time_steps, count), count)
-    raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {kind!r}")
+    raise UsageError(f"split must be one of {', '.join(SPLITS)}, got {kind!r}")

@@ -5,6 +5,7 @@ import dataclasses
 import numpy as np
 
 from kzoo.data.series import DataError
+from kzoo.errors import UsageError
 
 
 @dataclasses.dataclass
@@ -61,5 +62,5 @@ def make_windows(values, time_steps, target="aligned"):
     elif target == "last":
         targets = np.ascontiguousarray(view[:, -1:])
     else:
-        raise ValueError(f"target must be 'aligned' or 'last', got {target!r}")
+        raise UsageError(f"target must be 'aligned' or 'last', got {target!r}")
     return inputs, targets

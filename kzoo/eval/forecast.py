@@ -8,6 +8,8 @@ output (aligned models) or its only output (last-step models).
 import keras
 import numpy as np
 
+from kzoo.errors import UsageError
+
 
 def next_values(pred, target):
     """The forecast of the value after each window: `(n,)`."""
@@ -49,7 +51,7 @@ def rollout(model, z, starts, steps, time_steps, target, verbose=0):
     """
     starts = np.asarray(starts, dtype=int)
     if starts.size == 0 or starts.min() < time_steps:
-        raise ValueError(
+        raise UsageError(
             f"every start must be >= time_steps={time_steps}; got "
             f"{starts.min() if starts.size else 'none'}"
         )

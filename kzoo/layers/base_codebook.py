@@ -8,6 +8,7 @@ import math
 import keras
 from keras import ops
 
+from kzoo.errors import UsageError
 from kzoo.layers import reads
 from kzoo.layers.checks import MAX_INT32
 from kzoo.layers.checks import check_choice
@@ -61,17 +62,17 @@ class BaseCodebook(keras.layers.Layer):
         check_number("epsilon", epsilon, minimum=0)
         check_int("dead_code_threshold", dead_code_threshold, minimum=0)
         if ema and read != "hard":
-            raise ValueError(
+            raise UsageError(
                 "`ema=True` needs `read='hard'` (EMA updates follow hard "
                 f"assignments). Received: read={read!r}"
             )
         if ema and train_codebook:
-            raise ValueError(
+            raise UsageError(
                 "`ema=True` updates the table itself: it cannot be combined "
                 "with `train_codebook=True`."
             )
         if dead_code_threshold and not ema:
-            raise ValueError(
+            raise UsageError(
                 "`dead_code_threshold` re-seeds rows of an EMA table: it needs "
                 "`ema=True`. "
                 f"Received: dead_code_threshold={dead_code_threshold}"
@@ -114,7 +115,7 @@ class BaseCodebook(keras.layers.Layer):
     def build(self, input_shape):
         dim = input_shape[-1]
         if dim is None:
-            raise ValueError(
+            raise UsageError(
                 "The last axis of the input of a codebook must be known. "
                 f"Received: input_shape={input_shape}"
             )

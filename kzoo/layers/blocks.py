@@ -2,6 +2,7 @@
 
 import keras
 
+from kzoo.errors import UsageError
 from kzoo.layers.checks import check_heads_divide
 from kzoo.layers.checks import check_int
 from kzoo.layers.positional import RotaryPositionalEncoding
@@ -75,7 +76,7 @@ class CodebookBlock(keras.layers.Layer):
         ]
         for mixer in mixers:
             if not isinstance(mixer, keras.layers.Layer):
-                raise ValueError(
+                raise UsageError(
                     f"`mixers` must be layers. Received: {mixer!r}")
         self.mixers = mixers
         self.residual = bool(residual)
@@ -84,7 +85,7 @@ class CodebookBlock(keras.layers.Layer):
         if isinstance(memory, dict):
             memory = keras.saving.deserialize_keras_object(memory)
         if not isinstance(memory, keras.layers.Layer):
-            raise ValueError(
+            raise UsageError(
                 f"`memory` must be a codebook layer. Received: {memory!r}"
             )
         check_heads_divide(getattr(memory, "n_head", 1), d_model)
@@ -95,7 +96,7 @@ class CodebookBlock(keras.layers.Layer):
         if positional_encoding is not None and not isinstance(
             positional_encoding, keras.layers.Layer
         ):
-            raise ValueError(
+            raise UsageError(
                 "`positional_encoding` must be None or a layer. "
                 f"Received: {positional_encoding!r}"
             )

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kzoo.errors import UsageError
 from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_heads_divide
 from kzoo.layers.checks import check_int
@@ -88,7 +89,7 @@ class CacheHierarchy(keras.layers.Layer):
         check_choice("order", order, ORDERS)
         sizes = list(sizes) if isinstance(sizes, (list, tuple)) else sizes
         if not isinstance(sizes, list) or not sizes:
-            raise ValueError(
+            raise UsageError(
                 f"`sizes` must be a non-empty list of integers. "
                 f"Received: sizes={sizes!r}"
             )
@@ -96,18 +97,18 @@ class CacheHierarchy(keras.layers.Layer):
             check_int("sizes", size)
         steps = [b - a for a, b in zip(sizes, sizes[1:])]
         if order == "inc" and any(step <= 0 for step in steps):
-            raise ValueError(
+            raise UsageError(
                 "`sizes` must strictly increase for order='inc'. "
                 f"Received: sizes={sizes}"
             )
         if order == "dec" and any(step >= 0 for step in steps):
-            raise ValueError(
+            raise UsageError(
                 "`sizes` must strictly decrease for order='dec'. "
                 f"Received: sizes={sizes}"
             )
         check_int("n_head", n_head)
         if codebook_kwargs.get("return_codes"):
-            raise ValueError(
+            raise UsageError(
                 "`return_codes` is not available on a CacheHierarchy: its "
                 "output mixes the reads of several levels."
             )

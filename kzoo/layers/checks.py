@@ -9,6 +9,8 @@ checks rather than repeating them. Plain Python: no backend needed.
 import math
 import numbers
 
+from kzoo.errors import UsageError
+
 # Codes are int32 on every backend.
 MAX_INT32 = 2**31 - 1
 
@@ -23,7 +25,7 @@ def check_int(name, value, minimum=1, maximum=None):
     ):
         bound = f">= {minimum}" if maximum is None else (
             f"in [{minimum}, {maximum}]")
-        raise ValueError(
+        raise UsageError(
             f"`{name}` must be an integer {bound}. Received: {name}={value!r}"
         )
 
@@ -45,7 +47,7 @@ def check_number(name, value, minimum=None, strict=True, maximum=None):
             f" {'>' if strict else '>='} {minimum}")
         if maximum is not None:
             bound += f" and <= {maximum}"
-        raise ValueError(
+        raise UsageError(
             f"`{name}` must be a number{bound}. Received: {name}={value!r}"
         )
 
@@ -54,7 +56,7 @@ def check_fraction(name, value):
     """`ValueError` unless `value` is a number in the open interval (0, 1)."""
     if (not isinstance(value, (int, float)) or isinstance(value, bool)
             or not 0.0 < value < 1.0):
-        raise ValueError(
+        raise UsageError(
             f"`{name}` must be a number in (0, 1). Received: {name}={value!r}"
         )
 
@@ -62,7 +64,7 @@ def check_fraction(name, value):
 def check_choice(name, value, choices):
     """`ValueError` unless `value` is one of `choices`."""
     if value not in choices:
-        raise ValueError(
+        raise UsageError(
             f"`{name}` must be one of {tuple(choices)}. "
             f"Received: {name}={value!r}"
         )
@@ -73,7 +75,7 @@ def check_read_chunk(value):
     if value is None or value == "auto":
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
+        raise UsageError(
             "`read_chunk` must be None, 'auto' or an integer >= 1. "
             f"Received: read_chunk={value!r}"
         )
@@ -82,7 +84,7 @@ def check_read_chunk(value):
 def check_heads_divide(n_head, dim):
     """`ValueError` unless `n_head` divides the feature size `dim`."""
     if dim is not None and dim % n_head:
-        raise ValueError(
+        raise UsageError(
             f"`n_head` must divide the feature size D={dim}. "
             f"Received: n_head={n_head}"
         )

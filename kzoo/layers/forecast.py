@@ -20,6 +20,7 @@ network itself predicts:
 import keras
 from keras import ops
 
+from kzoo.errors import UsageError
 from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
@@ -218,7 +219,7 @@ class AutoregressivePath(keras.layers.Layer):
         length, features = window_shape[1], window_shape[-1]
         if self.target == "last" and isinstance(length, int) and (
                 length < self.order):
-            raise ValueError(
+            raise UsageError(
                 f"order={self.order} of layer '{self.name}' exceeds the "
                 f"window length T={length}.")
         self.ar_kernel = self.add_weight(

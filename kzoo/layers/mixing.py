@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kzoo.errors import UsageError
 from kzoo.layers.checks import check_int
 
 
@@ -91,7 +92,7 @@ class CausalTokenMixing(keras.layers.Layer):
     def build(self, input_shape):
         length = input_shape[1]
         if isinstance(length, int) and length > self.max_length:
-            raise ValueError(
+            raise UsageError(
                 f"Sequence length T={length} exceeds `max_length`="
                 f"{self.max_length} of layer '{self.name}'."
             )

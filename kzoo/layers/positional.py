@@ -5,6 +5,7 @@ import math
 import keras
 from keras import ops
 
+from kzoo.errors import UsageError
 from kzoo.layers.checks import check_int
 
 
@@ -25,14 +26,14 @@ class _PositionalEncoding(keras.layers.Layer):
             and isinstance(length, int)
             and length > self.max_length
         ):
-            raise ValueError(
+            raise UsageError(
                 f"Sequence length T={length} exceeds `max_length`="
                 f"{self.max_length} of layer '{self.name}'."
             )
 
     def build(self, input_shape):
         if len(input_shape) != 3 or input_shape[-1] is None:
-            raise ValueError(
+            raise UsageError(
                 "A positional encoding expects `(B, T, D)` input with known "
                 f"D. Received: input_shape={input_shape}"
             )
@@ -81,7 +82,7 @@ class RandnPositionalEncoding(_PositionalEncoding):
     def __init__(self, max_length, scale=0.01, seed=None, **kwargs):
         super().__init__(max_length, **kwargs)
         if not isinstance(scale, (int, float)) or scale < 0:
-            raise ValueError(f"`scale` must be >= 0. Received: scale={scale!r}")
+            raise UsageError(f"`scale` must be >= 0. Received: scale={scale!r}")
         self.scale = float(scale)
         self.seed = seed
 
@@ -186,16 +187,16 @@ class SinusoidalPositionalEncoding(_PositionalEncoding):
     def __init__(self, max_length=None, scale=1.0, base=10000.0, **kwargs):
         super().__init__(max_length, **kwargs)
         if not isinstance(scale, (int, float)):
-            raise ValueError(f"`scale` must be a number. Received: {scale!r}")
+            raise UsageError(f"`scale` must be a number. Received: {scale!r}")
         if not isinstance(base, (int, float)) or base <= 1:
-            raise ValueError(f"`base` must be > 1. Received: base={base!r}")
+            raise UsageError(f"`base` must be > 1. Received: base={base!r}")
         self.scale = float(scale)
         self.base = float(base)
 
     def build(self, input_shape):
         super().build(input_shape)
         if input_shape[-1] % 2:
-            raise ValueError(
+            raise UsageError(
                 "SinusoidalPositionalEncoding needs an even D. "
                 f"Received: D={input_shape[-1]}"
             )
@@ -245,13 +246,13 @@ class RotaryPositionalEncoding(_PositionalEncoding):
     def __init__(self, max_length=None, base=10000.0, **kwargs):
         super().__init__(max_length, **kwargs)
         if not isinstance(base, (int, float)) or base <= 1:
-            raise ValueError(f"`base` must be > 1. Received: base={base!r}")
+            raise UsageError(f"`base` must be > 1. Received: base={base!r}")
         self.base = float(base)
 
     def build(self, input_shape):
         super().build(input_shape)
         if input_shape[-1] % 2:
-            raise ValueError(
+            raise UsageError(
                 "RotaryPositionalEncoding needs an even D. "
                 f"Received: D={input_shape[-1]}"
             )

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from kzoo.errors import UsageError
 from kzoo.layers.base_codebook import BaseCodebook
 from kzoo.layers.checks import MAX_INT32
 from kzoo.layers.checks import check_heads_divide
@@ -67,13 +68,13 @@ class ProductCodebook(BaseCodebook):
         super().__init__(vocab_size, **kwargs)
         check_int("n_head", n_head)
         if n_head * vocab_size > MAX_INT32:
-            raise ValueError(
+            raise UsageError(
                 "The rows of all heads must be indexable by int32: "
                 f"`n_head * vocab_size` is {n_head * vocab_size}. "
                 f"Received: vocab_size={vocab_size}, n_head={n_head}"
             )
         if self.return_codes and vocab_size**n_head > MAX_INT32:
-            raise ValueError(
+            raise UsageError(
                 "Combined codes must fit int32: `vocab_size ** n_head` "
                 f"is {vocab_size ** n_head}. Use `return_codes=False` or "
                 f"fewer heads. Received: n_head={n_head}"

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from kzoo.errors import UsageError
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
 
@@ -79,7 +80,7 @@ class RidgeCodebook(keras.layers.Layer):
     def build(self, input_shape):
         length, features = input_shape[1], input_shape[-1]
         if isinstance(length, int) and length < self.span:
-            raise ValueError(
+            raise UsageError(
                 f"Layer '{self.name}' needs windows of at least "
                 f"(n_lags - 1) * delay + 1 = {self.span} values, got "
                 f"T={length}.")
@@ -125,7 +126,7 @@ class RidgeCodebook(keras.layers.Layer):
         if not self.built:
             self.build(x.shape)
         if len(x) < self.vocab_size:
-            raise ValueError(
+            raise UsageError(
                 f"vocab_size={self.vocab_size} of layer '{self.name}' "
                 f"exceeds the {len(x)} training windows it draws rows from.")
         query = ops.convert_to_numpy(self.query(x))

@@ -9,6 +9,7 @@ after the window).
 import keras
 
 from kzoo.backend import LSTM
+from kzoo.errors import UsageError
 from kzoo.layers import CacheHierarchy
 from kzoo.layers import CausalTokenMixing
 from kzoo.layers import Codebook
@@ -167,10 +168,10 @@ def build_codebook_mlp(
     if pe != "none":
         length = max_length or time_steps
         if pe in ("randn", "learned") and length is None:
-            raise ValueError(f"pe={pe!r} needs time_steps or max_length")
+            raise UsageError(f"pe={pe!r} needs time_steps or max_length")
         encoding = ENCODINGS[pe](length, name="positional_encoding")
     if n_mix and time_steps is None and max_length is None:
-        raise ValueError("time mixing needs time_steps or max_length")
+        raise UsageError("time mixing needs time_steps or max_length")
     mixers = [
         CausalTokenMixing(max_length or time_steps, name=f"mixing_{i + 1}")
         for i in range(n_mix)
@@ -219,7 +220,7 @@ def build_linear(time_steps=96, change=False, revin=False, noise=0.0,
                  ar_order=0, name="linear"):
     """Baseline: one Dense over the whole window to the next value."""
     if time_steps is None:
-        raise ValueError("the linear model needs a fixed time_steps")
+        raise UsageError("the linear model needs a fixed time_steps")
 
     def network(window):
         hidden = keras.layers.Flatten(name="flatten")(window)

@@ -7,6 +7,7 @@ the layers that define them.
 
 import dataclasses
 
+from kzoo.errors import UsageError
 from kzoo.layers.base_codebook import READS
 from kzoo.layers.cache_hierarchy import ORDERS
 from kzoo.models.builders import PE_CHOICES
@@ -30,7 +31,7 @@ def parse_read_chunk(text):
         return "auto"
     if text.isdigit():
         return int(text)
-    raise ValueError(f"expected none, auto or a row count, got {text!r}")
+    raise UsageError(f"expected none, auto or a row count, got {text!r}")
 
 
 HYPERPARAMETERS = {

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+from kzoo.errors import UsageError
 from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
@@ -41,7 +42,7 @@ class ModelSpec:
         """
         unknown = sorted(set(overrides) - set(self.defaults))
         if unknown:
-            raise ValueError(
+            raise UsageError(
                 f"unknown hyperparameter(s) {', '.join(unknown)}; valid: "
                 f"{', '.join(sorted(self.defaults))}"
             )
@@ -208,7 +209,7 @@ def available():
 def spec(name):
     """The `ModelSpec` of `name`; `ValueError` listing the valid names."""
     if name not in _SPECS:
-        raise ValueError(
+        raise UsageError(
             f"unknown model {name!r}; valid: {', '.join(available())}"
         )
     return _SPECS[name]

@@ -16,6 +16,7 @@ Checks raise `ValueError` naming the argument (`kzoo.layers.checks`).
 
 import numpy as np
 
+from kzoo.errors import UsageError
 from kzoo.layers.checks import check_int
 
 
@@ -23,12 +24,12 @@ def as_series(name, z, min_length=1):
     """`z` as a 1-D float64 array of finite values, at least `min_length`."""
     array = np.asarray(z, dtype=np.float64)
     if array.ndim != 1 or len(array) < min_length:
-        raise ValueError(
+        raise UsageError(
             f"`{name}` must be a 1-D array of at least {min_length} values. "
             f"Received: {name} of shape {array.shape}"
         )
     if not np.all(np.isfinite(array)):
-        raise ValueError(
+        raise UsageError(
             f"`{name}` must hold finite values. Received: {name} with "
             f"{int(np.sum(~np.isfinite(array)))} non-finite value(s)"
         )
@@ -95,7 +96,7 @@ class Peer:
         if (starts.ndim != 1 or starts.size == 0
                 or not np.issubdtype(starts.dtype, np.integer)
                 or starts.min() < self.min_start or starts.max() > len(z)):
-            raise ValueError(
+            raise UsageError(
                 f"`starts` must be a non-empty 1-D sequence of integers in "
                 f"[{self.min_start}, {len(z)}] (min_start, len(z)). "
                 f"Received: starts={_short(starts)}"
@@ -119,7 +120,7 @@ class Peer:
 
     def _check_fitted(self):
         if not self.fitted:
-            raise ValueError(
+            raise UsageError(
                 f"{self.describe()} is not fitted: call fit(z_train) first"
             )
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from kzoo.errors import UsageError
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
 from kzoo.peers.base import Peer
@@ -96,7 +97,7 @@ class LinearAR(Peer):
         if (windows.ndim != 2 or windows.shape[1] < self.order
                 or targets.shape != (len(windows),)
                 or len(windows) < self.order + 2):
-            raise ValueError(
+            raise UsageError(
                 f"`windows` must be (N, T) with T >= order={self.order} and "
                 f"N >= {self.order + 2}, `targets` (N,). Received: windows "
                 f"of shape {windows.shape}, targets of shape {targets.shape}"
@@ -112,7 +113,7 @@ class LinearAR(Peer):
         self._check_fitted()
         windows = np.asarray(windows, np.float64)
         if windows.ndim != 2 or windows.shape[1] < self.order:
-            raise ValueError(
+            raise UsageError(
                 f"`windows` must be (N, T) with T >= order={self.order}. "
                 f"Received: windows of shape {windows.shape}")
         return windows[:, -self.order:] @ self._weights() + self.intercept_

@@ -22,6 +22,8 @@ import time
 
 import numpy as np
 
+from kzoo.errors import UsageError
+
 
 def laser_protocol(choose, validation=200):
     """Santa Fe laser: train on points 1-1000, forecast points 1001-1100.
@@ -150,7 +152,7 @@ def reference_protocol(peer="ar", time_steps=112, orders=None, folds=5,
         candidates = [p for p in (orders or AR_ORDERS)
                       if p <= time_steps and p + 2 <= fewest]
         if not candidates:
-            raise ValueError(
+            raise UsageError(
                 f"`orders` must hold an order <= time_steps={time_steps}. "
                 f"Received: orders={orders}")
         scores = []

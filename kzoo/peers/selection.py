@@ -22,6 +22,7 @@ import itertools
 
 import numpy as np
 
+from kzoo.errors import UsageError
 from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
@@ -124,7 +125,7 @@ def select(build, candidates, z_train, z_val, criterion="one_step",
     check_number("tolerance", tolerance, minimum=0, strict=False)
     candidates = list(candidates)
     if not candidates:
-        raise ValueError("`candidates` must not be empty. Received: []")
+        raise UsageError("`candidates` must not be empty. Received: []")
     scores = [(c, validation_score(build(**c).fit(z_train), z_train, z_val,
                                    criterion, horizon, n_starts))
               for c in candidates]
@@ -147,7 +148,7 @@ def select_ar(z_train, z_val, orders=None, ridge=0.0, tolerance=0.01,
     z_train = as_series("z_train", z_train)
     largest = (len(z_train) - 2) // 2  # LinearAR.min_train_length
     if largest < 1:
-        raise ValueError(
+        raise UsageError(
             f"`z_train` must have at least 4 values. Received: z_train of "
             f"length {len(z_train)}")
     if orders is None:
@@ -177,12 +178,12 @@ def select_esn(z_train, z_val, grid=None, criterion="one_step", horizon=None,
     known = set(EchoStateNetwork().get_config())
     unknown = sorted((set(grid) | set(fixed)) - known)
     if unknown:
-        raise ValueError(
+        raise UsageError(
             f"`grid` and fixed settings must be among {sorted(known)}. "
             f"Received: {unknown[0]}")
     overlap = sorted(set(grid) & set(fixed))
     if overlap:
-        raise ValueError(f"`{overlap[0]}` is both in `grid` and fixed")
+        raise UsageError(f"`{overlap[0]}` is both in `grid` and fixed")
     ridges = grid.pop("ridge", (fixed.pop("ridge", 1e-7),))
     keys = sorted(grid)
     candidates = [dict(zip(keys, values), ridge=r)

@@ -8,6 +8,8 @@ import time
 import keras
 from keras import ops
 
+from kzoo.errors import UsageError
+
 _NAME = "epoch-{:06d}.weights.h5"
 _PATTERN = re.compile(r"epoch-(\d{6})\.weights\.h5$")
 
@@ -56,11 +58,11 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         if isinstance(interval_s, bool) or not isinstance(
             interval_s, (int, float)
         ) or interval_s < 0:
-            raise ValueError(
+            raise UsageError(
                 f"interval_s must be a number >= 0, got {interval_s!r}"
             )
         if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-            raise ValueError(f"keep must be an integer >= 1, got {keep!r}")
+            raise UsageError(f"keep must be an integer >= 1, got {keep!r}")
         super().__init__(backup_dir, save_freq="epoch", delete_checkpoint=True)
         self.interval_s = float(interval_s)
         self.keep = keep

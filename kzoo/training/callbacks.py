@@ -7,6 +7,7 @@ import os
 import keras
 import numpy as np
 
+from kzoo.errors import UsageError
 from kzoo.eval.forecast import rollout
 
 
@@ -90,7 +91,7 @@ class BestWeights(keras.callbacks.Callback):
         super().__init__()
         if isinstance(patience, bool) or not isinstance(patience, int) or (
                 patience < 1):
-            raise ValueError(f"patience must be an integer >= 1, got "
+            raise UsageError(f"patience must be an integer >= 1, got "
                              f"{patience!r}")
         self.path = path
         self.monitor = monitor
@@ -157,7 +158,7 @@ class RolloutValidation(keras.callbacks.Callback):
         starts = np.asarray(starts, int)
         starts = starts[(starts + steps <= len(z)) & (starts >= time_steps)]
         if starts.size == 0:
-            raise ValueError(
+            raise UsageError(
                 f"no validation window has {steps} true values after it: "
                 "use fewer rollout steps"
             )

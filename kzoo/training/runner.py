@@ -15,6 +15,7 @@ import numpy as np
 import kzoo
 from kzoo import backend as kzoo_backend
 from kzoo import data
+from kzoo.errors import UsageError
 from kzoo.eval.forecast import next_values
 from kzoo.eval.metrics import mse_next
 from kzoo.eval.run_dir import CONFIG_FILE
@@ -162,7 +163,7 @@ def _fitted_params(model):
 def _shard(windows, batch_size, n_devices):
     """Cut the windows so every batch splits evenly over the devices."""
     if batch_size % n_devices:
-        raise ValueError(
+        raise UsageError(
             f"batch_size={batch_size} must be a multiple of the "
             f"{n_devices} devices for data-parallel training"
         )

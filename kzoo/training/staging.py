@@ -19,7 +19,7 @@ import time
 
 import pandas as pd
 
-from kzoo.data import DataError
+from kzoo.errors import RunBusy  # noqa: F401 (kzoo.training.RunBusy)
 from kzoo.eval.run_dir import CONFIG_FILE
 from kzoo.eval.run_dir import HISTORY_FILE
 from kzoo.eval.run_dir import PARTIAL_PREFIX
@@ -29,10 +29,6 @@ LOCK_FILE = ".lock"
 STATE_FILE = "attempts.json"
 PLAN_FILE = "plan.json"
 LOGS_DIR = "logs"
-
-
-class RunBusy(DataError):
-    """Another live process is writing the same run."""
 
 
 def write_json(path, values):

@@ -22,6 +22,8 @@ from keras_tuner.src.distribute import oracle_chief
 from keras_tuner.src.distribute import utils as dist_utils
 from keras_tuner.src.engine.oracle import synchronized
 
+from kzoo.errors import UsageError
+
 
 def role():
     """"chief", "worker" or None (not distributed), from KerasTuner's env."""
@@ -45,7 +47,7 @@ def wait_for_oracle(timeout):
                 return
         except OSError as error:
             if time.monotonic() >= deadline:
-                raise ValueError(
+                raise UsageError(
                     f"the oracle at {host}:{port} did not answer within "
                     f"{timeout:g} s ({error.strerror or error}); start the "
                     "chief first or check KERASTUNER_ORACLE_IP/_PORT"
@@ -107,7 +109,7 @@ def serve(oracle, worker_timeout=300.0, poll=1.0, log=print):
     servicer = _Servicer(oracle)
     protos.get_service_grpc().add_OracleServicer_to_server(servicer, server)
     if server.add_insecure_port(f"{host}:{port}") == 0:
-        raise ValueError(f"the chief cannot listen on {host}:{port}")
+        raise UsageError(f"the chief cannot listen on {host}:{port}")
     server.start()
     lost = []
     try:

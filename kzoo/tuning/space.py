@@ -1,6 +1,7 @@
 """The search space of the reference's sweeps."""
 
 from kzoo import models
+from kzoo.errors import UsageError
 from kzoo.models.hparams import HYPERPARAMETERS
 
 SPACE = {
@@ -36,13 +37,13 @@ def family_space(model, overrides=None):
              and not (spec.solved and k in GRADIENT_ONLY)}
     for key, values in (overrides or {}).items():
         if key not in defaults:
-            raise ValueError(
+            raise UsageError(
                 f"{model} has no hyperparameter {key}; valid: "
                 f"{', '.join(sorted(space))}"
             )
         values = list(values)
         if not values:
-            raise ValueError(f"the range of {key} is empty")
+            raise UsageError(f"the range of {key} is empty")
         for value in values:
             models.build(model, **fit_heads({key: value}))
         space[key] = values

@@ -2,6 +2,7 @@
 
 import keras_tuner
 
+from kzoo.errors import UsageError
 from kzoo.layers.checks import check_int
 from kzoo.tuning import distributed
 from kzoo.tuning.hypermodel import OBJECTIVE
@@ -51,7 +52,7 @@ def make_tuner(kind, hypermodel, max_trials, directory, project_name,
     use `max_trials`.
     """
     if kind not in TUNERS:
-        raise ValueError(f"unknown tuner {kind!r}; valid: {', '.join(TUNERS)}")
+        raise UsageError(f"unknown tuner {kind!r}; valid: {', '.join(TUNERS)}")
     check_int("max_trials", max_trials)
     objective = keras_tuner.Objective(OBJECTIVE, direction="min")
     common = dict(objective=objective, seed=seed, directory=directory,

@@ -29,6 +29,7 @@ per-token models see one step only, so recall is not measured for them.
 import math
 
 from kzoo import models
+from kzoo.errors import UsageError
 from kzoo.models.registry import NEW_TRAINING
 
 FAMILIES = {
@@ -87,7 +88,7 @@ def method_settings(method, vocab):
         return ("product_hierarchy",
                 {"sizes": tuple(sizes), "order": "inc", "n_head": 2},
                 per_head**2, 2 * sum(sizes))
-    raise ValueError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
+    raise UsageError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
 
 
 def cell_settings(family, method, vocab):
@@ -97,7 +98,7 @@ def cell_settings(family, method, vocab):
     defaults = models.spec(name).defaults
     settings = {**FAMILY_SETTINGS[family], **STUDY_TRAINING, **settings}
     if "sizes" in settings and len(set(settings["sizes"])) < 3:
-        raise ValueError(f"V={vocab} is too small for a three-level "
+        raise UsageError(f"V={vocab} is too small for a three-level "
                          "hierarchy")
     return name, {k: v for k, v in settings.items() if k in defaults}, \
         effective, rows

@@ -1,12 +1,9 @@
 """EchoStateNetwork: reservoirpy Reservoir + Ridge as a forecaster."""
 
-import doctest
-
 import numpy as np
 import pytest
 
 from kzoo.peers import EchoStateNetwork
-from kzoo.peers import esn as esn_module
 
 SMALL = {"units": 60, "warmup": 30, "seed": 3}
 
@@ -116,13 +113,3 @@ def test_too_short_training_series_is_named():
     with pytest.raises(ValueError, match="`z_train` must be a 1-D array of "
                        "at least 32 values"):
         EchoStateNetwork(**SMALL).fit(np.zeros(31))
-
-
-def test_examples_run():
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner()
-    tests = [t for t in finder.find(esn_module) if t.examples]
-    assert tests
-    for test in tests:
-        runner.run(test)
-    assert runner.failures == 0

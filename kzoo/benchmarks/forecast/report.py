@@ -1,4 +1,4 @@
-"""Tables and plots of the forecast benchmarks (`kzoo.benchmarks.forecast`)."""
+"""Tables and plots of the forecast benchmarks (`forecast.design`)."""
 
 import math
 

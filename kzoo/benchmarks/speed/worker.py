@@ -1,21 +1,22 @@
 """One backend's benchmarks, run in a subprocess by `recipes/bench.py`.
 
-    KERAS_BACKEND=jax python -m kzoo.benchmarks.worker CONFIG_JSON
+    KERAS_BACKEND=jax python -m kzoo.benchmarks.speed.worker CONFIG_JSON
 
-Prints one line `RESULT <json>` with every section's rows.
+Prints one result line (`kzoo.benchmarks.child`) with every section's rows.
 """
 
 import json
-import os
-import subprocess
 import sys
 
 import keras
 
+from kzoo.benchmarks import child
+from kzoo.benchmarks.shapes import SCALING
+
 
 def _scaling(config):
     """Each configuration in a fresh process, for a clean peak RSS."""
-    from kzoo.benchmarks import scaling
+    from kzoo.benchmarks.speed import scaling
 
     rows = []
     limit = config["memory_limit_gb"] * 2**30
@@ -23,7 +24,9 @@ def _scaling(config):
                         read_chunk=config.get("read_chunk",
                                               scaling.READ_CHUNK))
     for n_head, vocab, effective, chunk in plan:
-        needed = scaling.estimated_bytes(n_head, vocab, 64, 96, 64, chunk)
+        needed = scaling.estimated_bytes(
+            n_head, vocab, SCALING["batch"], SCALING["length"],
+            SCALING["dim"], chunk)
         row = {"n_head": n_head, "vocab_per_head": vocab,
                "effective_vocab": effective, "codebook_rows": n_head * vocab,
                "read_chunk": chunk}
@@ -32,23 +35,16 @@ def _scaling(config):
                               f"{config['memory_limit_gb']} GiB limit")
             rows.append(row)
             continue
-        kwargs = {"repeats": config["scaling_repeats"], "read_chunk": chunk}
+        kwargs = {"n_head": n_head, "vocab": vocab,
+                  "repeats": config["scaling_repeats"], "read_chunk": chunk}
         if config.get("scaling_in_process"):
-            row.update(scaling.step(n_head, vocab, **kwargs))
+            row.update(scaling.step(**kwargs))
             rows.append(row)
             continue
-        code = ("import json, sys; from kzoo.benchmarks import scaling; "
-                f"print('ROW ' + json.dumps(scaling.step({n_head}, {vocab}, "
-                f"**{kwargs!r})))")
-        done = subprocess.run([sys.executable, "-c", code],
-                              capture_output=True, text=True, env=os.environ)
-        lines = [line for line in done.stdout.splitlines()
-                 if line.startswith("ROW ")]
-        if done.returncode or not lines:
-            row["skipped"] = "failed: " + (done.stderr.strip().splitlines()
-                                           or ["?"])[-1][:120]
-        else:
-            row.update(json.loads(lines[-1][4:]))
+        try:
+            row.update(child.run("kzoo.benchmarks.speed.scaling", kwargs))
+        except child.ChildFailed as failure:
+            row["skipped"] = f"failed: {failure}"[:160]
         print(f"scaling {json.dumps(row)}", file=sys.stderr, flush=True)
         rows.append(row)
     return rows
@@ -56,7 +52,7 @@ def _scaling(config):
 
 def main(config):
     from kzoo import data
-    from kzoo.benchmarks import speed
+    from kzoo.benchmarks.speed import measure
 
     series = data.load(config["dataset"])
     result = {"backend": keras.backend.backend()}
@@ -65,7 +61,7 @@ def main(config):
         rows = []
         for name in config["models"]:
             for jit in config["jit"]:
-                row = speed.throughput(name, series, jit_compile=jit,
+                row = measure.throughput(name, series, jit_compile=jit,
                                        epochs=config["throughput_epochs"],
                                        **config.get("overrides", {}))
                 if row:
@@ -73,25 +69,24 @@ def main(config):
         result["throughput"] = rows
     if "reference" in sections:
         result["reference"] = [
-            speed.reference_run(name, series, config["out"],
+            measure.reference_run(name, series, config["out"],
                                 epochs=config["reference_epochs"])
             for name in config["reference_models"]
         ]
         if keras.backend.backend() == "torch":
             result["plain_pytorch"] = [
-                speed.plain_pytorch(name, series, config["reference_epochs"])
+                measure.plain_pytorch(name, series, config["reference_epochs"])
                 for name in config["reference_models"]
             ]
     if "scaling" in sections:
         result["scaling"] = _scaling(config)
     if "rollout" in sections:
         result["rollout"] = [
-            speed.rollout_speed(name, config["rollout_steps"], ts)
+            measure.rollout_speed(name, config["rollout_steps"], ts)
             for name, ts in (("lstm", 112), ("vqlnmlp", 96), ("vqmixer", 112))
         ]
     return result
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.getcwd())
-    print("RESULT " + json.dumps(main(json.loads(sys.argv[1]))), flush=True)
+    child.emit(main(json.loads(sys.argv[1])))

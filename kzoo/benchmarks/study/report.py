@@ -1,10 +1,10 @@
-"""Tables and plots of the vocabulary study (`kzoo.benchmarks.study`)."""
+"""Tables and plots of the vocabulary study (`kzoo.benchmarks.study.design`)."""
 
 import math
 
 import numpy as np
 
-from kzoo.benchmarks import study
+from kzoo.benchmarks.study import design
 from kzoo.eval.tables import markdown_table
 
 # Quality measures: (key, heading); lower is better except recall.
@@ -48,8 +48,8 @@ def table(cells, family, key, reference=None):
     mine = [c for c in cells if c["family"] == family]
     vocabs = sorted({c["vocab"] for c in mine})
     lines = []
-    for method in study.METHODS:
-        row = [study.METHOD_LABELS[method]]
+    for method in design.METHODS:
+        row = [design.METHOD_LABELS[method]]
         present = False
         for vocab in vocabs:
             cell = next((c for c in mine if c["method"] == method
@@ -105,7 +105,7 @@ def plots(path_prefix, cells, reference, families):
     for col, family in enumerate(families):
         for row, key in enumerate(measures):
             ax = axes[row][col]
-            for method in study.METHODS:
+            for method in design.METHODS:
                 points = sorted(
                     (c["effective_vocab"], *stats(c, key)) for c in cells
                     if c["family"] == family and c["method"] == method
@@ -114,7 +114,7 @@ def plots(path_prefix, cells, reference, families):
                 if points:
                     x, y, err = zip(*points)
                     ax.errorbar(x, y, yerr=err, marker="o", ms=3, lw=1,
-                                capsize=2, label=study.METHOD_LABELS[method])
+                                capsize=2, label=design.METHOD_LABELS[method])
             if reference is not None:
                 mean = stats(reference, key)[0]
                 if not math.isnan(mean):
@@ -133,14 +133,14 @@ def plots(path_prefix, cells, reference, families):
                              dpi=100, squeeze=False)
     for col, family in enumerate(families):
         ax = axes[0][col]
-        for method in study.METHODS:
+        for method in design.METHODS:
             points = [(c["rows"], stats(c, "val_mse_next")[0]) for c in cells
                       if c["family"] == family and c["method"] == method
                       and "skipped" not in c]
             points = sorted(p for p in points if not math.isnan(p[1]))
             if points:
                 ax.plot(*zip(*points), "o-", ms=3, lw=1,
-                        label=study.METHOD_LABELS[method])
+                        label=design.METHOD_LABELS[method])
         if reference is not None:
             ax.axhline(stats(reference, "val_mse_next")[0], color="k",
                        ls="--", lw=1, label="LSTM (reference)")

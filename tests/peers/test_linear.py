@@ -1,14 +1,11 @@
 """Persistence and LinearAR: least squares, forecasts and rollouts."""
 
-import doctest
-
 import numpy as np
 import pytest
 
 from kzoo.peers import LinearAR
 from kzoo.peers import Persistence
 from kzoo.peers import base
-from kzoo.peers import linear
 
 
 def lstsq_reference(z, p):
@@ -144,13 +141,3 @@ def test_checks_format_like_the_layers():
     with pytest.raises(ValueError, match=r"^`order` must be an integer >= 1\. "
                        r"Received: order=0$"):
         base.check_int("order", 0)
-
-
-def test_examples_run():
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    tests = [t for t in finder.find(linear) if t.examples]
-    assert len(tests) == 2
-    for test in tests:
-        runner.run(test)
-    assert runner.failures == 0

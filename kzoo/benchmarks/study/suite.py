@@ -9,18 +9,14 @@ peak RSS is theirs) unless `in_process`.
 
 import json
 import os
-import subprocess
-import sys
 import time
 
 from kzoo import backend as kzoo_backend
-from kzoo.benchmarks import study
-from kzoo.benchmarks import study_cells
-from kzoo.benchmarks import study_report
+from kzoo.benchmarks import child
+from kzoo.benchmarks.study import design
+from kzoo.benchmarks.study import measure
+from kzoo.benchmarks.study import report
 from kzoo.data import DataError
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 
 
 def _read(path):
@@ -40,26 +36,17 @@ def _write(path, value):
 
 def _measure(config, in_process, log):
     if in_process:
-        measure = (study_cells.measure_reference if config.get("reference")
-                   else study_cells.measure_cell)
-        return study_cells.jsonable(measure(config, log=lambda *a: None))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+        measured = (measure.measure_reference if config.get("reference")
+                    else measure.measure_cell)
+        return measure.jsonable(measured(config, log=lambda *a: None))
+    env = child.environment()
     env.setdefault("JAX_COMPILATION_CACHE_DIR", config["jax_cache"])
     env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
     env.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
-    done = subprocess.run(
-        [sys.executable, "-m", "kzoo.benchmarks.study_cells",
-         json.dumps(config)], env=env, capture_output=True, text=True,
-        cwd=ROOT)
-    lines = [line for line in done.stdout.splitlines()
-             if line.startswith("RESULT ")]
-    if done.returncode or not lines:
-        if done.returncode in (-2, 130):
-            raise KeyboardInterrupt
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {**config, "skipped": f"failed: {tail[:160]}"}
-    return json.loads(lines[-1][len("RESULT "):])
+    try:
+        return child.run("kzoo.benchmarks.study.measure", config, env)
+    except child.ChildFailed as failure:
+        return {**config, "skipped": f"failed: {failure}"}
 
 
 def run_study(families, methods, vocabs, seeds, out, epochs=None,
@@ -68,10 +55,10 @@ def run_study(families, methods, vocabs, seeds, out, epochs=None,
     """Measure every cell (and the LSTM); write study.md/.csv and plots.
 
     Args:
-        families, methods, vocabs: the cells (`kzoo.benchmarks.study`).
+        families, methods, vocabs: the cells (`kzoo.benchmarks.study.design`).
         seeds: seeds per cell.
         out: output directory.
-        epochs: epochs of every run (default `study.STUDY_TRAINING`'s).
+        epochs: epochs of every run (default `design.STUDY_TRAINING`'s).
         limit_s: skip a cell whose single run is estimated longer (`None`:
             no estimate).
         in_process: measure in this process (peak RSS is then this
@@ -86,13 +73,13 @@ def run_study(families, methods, vocabs, seeds, out, epochs=None,
         The markdown of `study.md`.
     """
     for family in families:
-        if family not in study.FAMILIES:
+        if family not in design.FAMILIES:
             raise DataError(f"unknown family {family!r}; valid: "
-                            f"{', '.join(study.FAMILIES)}")
+                            f"{', '.join(design.FAMILIES)}")
     for method in methods:
-        if method not in study.METHODS:
+        if method not in design.METHODS:
             raise DataError(f"unknown method {method!r}; valid: "
-                            f"{', '.join(study.METHODS)}")
+                            f"{', '.join(design.METHODS)}")
     cells_dir = os.path.join(out, "cells")
     os.makedirs(cells_dir, exist_ok=True)
     common = {"seeds": list(range(seeds)), "out": os.path.join(out, "runs"),
@@ -102,9 +89,9 @@ def run_study(families, methods, vocabs, seeds, out, epochs=None,
     kzoo_backend.enable_compilation_cache(common["jax_cache"])
     if epochs:
         common["epochs"] = epochs
-    plan = study.plan_cells(families, methods, vocabs)
+    plan = design.plan_cells(families, methods, vocabs)
     for family, method, vocab in plan:  # every cell valid before any run
-        study.cell_settings(family, method, vocab)
+        design.cell_settings(family, method, vocab)
     began = time.monotonic()
     reference = _cell(os.path.join(cells_dir, "reference.json"),
                       {**common, "reference": True}, in_process, log,
@@ -112,19 +99,19 @@ def run_study(families, methods, vocabs, seeds, out, epochs=None,
     cells = []
     for i, (family, method, vocab) in enumerate(plan, start=1):
         path = os.path.join(cells_dir, f"{family}_{method}_{vocab}.json")
-        label = (f"[{i}/{len(plan)}] {family}, {study.METHOD_LABELS[method]},"
-                 f" V={study_report.vocab_label(vocab)}")
+        label = (f"[{i}/{len(plan)}] {family}, {design.METHOD_LABELS[method]},"
+                 f" V={report.vocab_label(vocab)}")
         cells.append(_cell(path, {**common, "family": family,
                                   "method": method, "vocab": vocab},
                            in_process, log, label, measure))
         elapsed = time.monotonic() - began
         log(f"    {elapsed / 60:.1f} min so far")
-    text = study_report.study_markdown(cells, reference, families)
+    text = report.study_markdown(cells, reference, families)
     with open(os.path.join(out, "study.md"), "w", encoding="utf-8") as f:
         f.write(text)
     _csv(os.path.join(out, "study.csv"),
          cells + ([reference] if reference else []))
-    study_report.plots(os.path.join(out, "study"), cells, reference,
+    report.plots(os.path.join(out, "study"), cells, reference,
                        families)
     return text
 
@@ -133,7 +120,7 @@ def _check_same_study(path, cell, config):
     """A finished cell must have been measured as this command asks."""
     seeds = [run.get("seed") for run in cell.get("runs") or ()]
     epochs = (cell.get("settings") or {}).get("epochs")
-    wanted = config.get("epochs") or study.STUDY_TRAINING["epochs"]
+    wanted = config.get("epochs") or design.STUDY_TRAINING["epochs"]
     if (seeds and seeds != config["seeds"]) or (epochs and epochs != wanted):
         measured = f"seeds {seeds}" + (f" and {epochs} epochs" if epochs
                                          else "")
@@ -153,7 +140,7 @@ def _cell(path, config, in_process, log, label, measure=True):
         log(f"{label}: not measured yet")
         if config.get("reference"):
             return None
-        _, _, effective, rows = study.method_settings(config["method"],
+        _, _, effective, rows = design.method_settings(config["method"],
                                                       config["vocab"])
         return {"family": config["family"], "method": config["method"],
                 "vocab": config["vocab"], "effective_vocab": effective,

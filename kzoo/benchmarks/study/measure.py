@@ -1,6 +1,6 @@
-"""Measuring one cell of the vocabulary study (`kzoo.benchmarks.study`).
+"""Measuring one cell of the vocabulary study (`kzoo.benchmarks.study.design`).
 
-    KERAS_BACKEND=jax python -m kzoo.benchmarks.study_cells CONFIG_JSON
+    KERAS_BACKEND=jax python -m kzoo.benchmarks.design.measure CONFIG_JSON
 
 runs one cell in a fresh process (so its peak RSS is its own) and prints
 `RESULT <json>`; `measure_cell` does the same in the calling process.
@@ -19,8 +19,8 @@ import numpy as np
 
 from kzoo import data
 from kzoo import training
-from kzoo.benchmarks import memory
-from kzoo.benchmarks import study
+from kzoo.benchmarks.recall import measure as recall
+from kzoo.benchmarks.study import design
 from kzoo.eval.predict import evaluate_run
 
 
@@ -99,7 +99,7 @@ def measure_cell(config, log=print):
     the end of the series).
     """
     family, method, vocab = config["family"], config["method"], config["vocab"]
-    name, settings, effective, rows = study.cell_settings(family, method,
+    name, settings, effective, rows = design.cell_settings(family, method,
                                                           vocab)
     if config.get("epochs"):
         settings["epochs"] = config["epochs"]
@@ -130,18 +130,18 @@ def measure_cell(config, log=print):
 
 def _recall(name, settings, seed, config, log):
     """The largest recall lag with NMSE under the threshold (0 if none)."""
-    lags = config.get("recall_lags", study.RECALL_LAGS)
-    epochs = config.get("recall_epochs", study.RECALL_EPOCHS)
+    lags = config.get("recall_lags", design.RECALL_LAGS)
+    epochs = config.get("recall_epochs", design.RECALL_EPOCHS)
     model_settings = {k: v for k, v in settings.items()
                       if k not in ("time_steps", "epochs")}
     rows = []
     for lag in lags:
-        metrics = memory.recall_run(
+        metrics = recall.recall_run(
             name, lag, epochs, os.path.join(config["out"], "recall"), seed,
             model_settings, log)
         rows.append({"model": name, "lag": lag,
                      "nmse": metrics["val_mse_next"]})
-    return memory.longest_recall(rows).get(name, 0)
+    return recall.longest_recall(rows).get(name, 0)
 
 
 def measure_reference(config, log=print):
@@ -184,9 +184,9 @@ def jsonable(value):
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.getcwd())
+    from kzoo.benchmarks import child
+
     settings = json.loads(sys.argv[1])
     measure = measure_reference if settings.get("reference") else (
         measure_cell)
-    cell = measure(settings, log=lambda *a: None)
-    print("RESULT " + json.dumps(jsonable(cell)), flush=True)
+    child.emit(jsonable(measure(settings, log=lambda *a: None)))

@@ -1,7 +1,7 @@
 """How much context does each model use? The synthetic recall benchmark.
 
-    KERAS_BACKEND=jax python recipes/memory.py --out runs/memory
-    python recipes/memory.py --model lstm --model vqmixer --lags 8,16,32 \\
+    KERAS_BACKEND=jax python recipes/recall.py --out runs/recall
+    python recipes/recall.py --model lstm --model vqmixer --lags 8,16,32 \\
         --epochs 10
 
 (The standard series, Santa Fe laser and Mackey-Glass, and the reference
@@ -15,6 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from kzoo.errors import UsageError  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import parser as make_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
@@ -31,8 +32,8 @@ def parser():
         "depends on the value K steps back only; for each model, the "
         "one-step NMSE at every K (chronological split, windows K + 16 "
         "long) and the largest K whose NMSE stays under 0.1. Writes "
-        "OUT/memory.md; a repeated command reuses finished runs.",
-        [common_parser(out="runs/memory")],
+        "OUT/recall.md; a repeated command reuses finished runs.",
+        [common_parser(out="runs/recall")],
     )
     p.add_argument("--model", action="append", metavar="NAME",
                    choices=models.available(),
@@ -46,24 +47,24 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    from kzoo.benchmarks import memory
+    from kzoo.benchmarks.recall import measure as recall
     from kzoo.eval.tables import markdown_table
 
     names = args.model or DEFAULT_MODELS
     try:
         lags = [int(k) for k in args.lags.split(",")]
     except ValueError:
-        raise ValueError(
+        raise UsageError(
             f"--lags must be integers, got {args.lags!r}") from None
     if args.epochs < 1 or any(k < 1 for k in lags):
-        raise ValueError("--epochs and every lag must be >= 1")
+        raise UsageError("--epochs and every lag must be >= 1")
     print("data: synthetic recall series x[t] = 0.97 x[t-K] + noise, 3000 "
           f"values each, K in {', '.join(map(str, lags))}", flush=True)
     log = (lambda *a: None) if args.quiet else print
-    rows = memory.recall(names, lags, args.epochs,
+    rows = recall.recall(names, lags, args.epochs,
                          os.path.join(args.out, "recall"), args.seed, log)
     params = {r["model"]: r["params"] for r in rows}
-    best = memory.longest_recall(rows)
+    best = recall.longest_recall(rows)
     table = markdown_table(
         ["model", "params", "largest K with NMSE < 0.1"]
         + [f"K={k}" for k in lags],
@@ -72,7 +73,7 @@ def main(argv=None):
          for n in names])
     text = f"## Synthetic recall ({args.epochs} epochs)\n\n{table}\n"
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "memory.md"), "w") as f:
+    with open(os.path.join(args.out, "recall.md"), "w") as f:
         f.write(text)
     print(text)
     return 0

@@ -1,4 +1,4 @@
-"""The forecast benchmark suite behind `recipes/forecast.py`.
+"""The forecast benchmark suite behind `recipes/design.py`.
 
 `run_suite` scores every model (several seeds) and the peers on each
 protocol and writes `forecast.md`, `forecast.csv` and one plot per
@@ -13,8 +13,8 @@ import numpy as np
 
 from kzoo import backend as kzoo_backend
 from kzoo import models
-from kzoo.benchmarks import forecast
-from kzoo.benchmarks import forecast_report
+from kzoo.benchmarks.forecast import design
+from kzoo.benchmarks.forecast import report
 from kzoo.data import DataError
 
 QUICK = {"epochs": 2}
@@ -35,9 +35,9 @@ ABLATION = (
 
 def _check(protocols, names, seeds):
     for protocol in protocols:
-        if protocol not in forecast.PROTOCOLS:
+        if protocol not in design.PROTOCOLS:
             raise DataError(f"unknown protocol {protocol!r}; valid: "
-                            f"{', '.join(forecast.PROTOCOLS)}")
+                            f"{', '.join(design.PROTOCOLS)}")
     for name in names:
         models.spec(name)
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
@@ -64,7 +64,7 @@ def run_suite(protocols, names, seeds, settings, out, with_peers=True,
         for name in names:
             for seed in range(seeds):
                 log(f"== {protocol}: {name}, seed {seed}")
-                rows.append(forecast.RUNNERS[protocol](
+                rows.append(design.RUNNERS[protocol](
                     name, seed, os.path.join(out, "runs"),
                     _settings_for(name, settings), log=log))
         if with_peers:
@@ -93,7 +93,7 @@ def run_ablation(name, protocols, seeds, out, quick=False, log=print):
                                             **overrides})
             for seed in range(seeds):
                 log(f"== {protocol}: {name} {label}, seed {seed}")
-                row = forecast.RUNNERS[protocol](
+                row = design.RUNNERS[protocol](
                     name, seed, os.path.join(out, "runs"), settings, log=log)
                 rows.append({**row, "model": f"{name}: {label}"})
         sections.append(_section(protocol, rows, out, "ablation_"))
@@ -105,10 +105,10 @@ def run_ablation(name, protocols, seeds, out, quick=False, log=print):
 
 def _section(protocol, rows, out, prefix=""):
     os.makedirs(out, exist_ok=True)
-    plot = forecast_report.forecast_plot(
+    plot = report.forecast_plot(
         os.path.join(out, f"{prefix}{protocol}.png"), protocol, rows,
         f"{protocol}: fed-back forecasts (first seed) against the truth")
-    return (f"## {protocol}\n\n{forecast_report.protocol_table(protocol, rows)}"
+    return (f"## {protocol}\n\n{report.protocol_table(protocol, rows)}"
             f"\n\nPlot: {os.path.basename(plot)}\n")
 
 
@@ -124,7 +124,7 @@ def _cached_peers(protocol, seeds, out, quick=False):
                         for r in json.load(f)]
         except (OSError, ValueError, KeyError):
             pass  # damaged: compute again
-    rows = forecast.peers(protocol, range(seeds), quick)
+    rows = design.peers(protocol, range(seeds), quick)
     os.makedirs(out, exist_ok=True)
     temporary = path + ".tmp"
     with open(temporary, "w", encoding="utf-8") as f:

@@ -7,13 +7,16 @@ logits in memory), the same table read `read_chunk` rows at a time
 (`ProductCodebook`).
 """
 
+import json
 import resource
+import sys
 import time
 
 import keras
 import numpy as np
 
 from kzoo import backend as kzoo_backend
+from kzoo.benchmarks.shapes import SCALING
 from kzoo.layers import Codebook
 from kzoo.layers import ProductCodebook
 from kzoo.layers.base_codebook import AUTO_CHUNK
@@ -56,8 +59,9 @@ def _timed(function, repeats):
     return 1000 * (time.perf_counter() - start) / repeats
 
 
-def step(n_head, vocab, dim=64, batch=64, length=96, repeats=3,
-         read_chunk=None, slow_step_s=60.0):
+def step(n_head, vocab, dim=SCALING["dim"], batch=SCALING["batch"],
+         length=SCALING["length"], repeats=3, read_chunk=None,
+         slow_step_s=60.0):
     """Train-step and forward time, parameters and peak memory of one model.
 
     After one warm-up step (compilation), times `repeats` steps, or one
@@ -97,3 +101,9 @@ def step(n_head, vocab, dim=64, batch=64, length=96, repeats=3,
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "device_mb": kzoo_backend.device_peak_memory_mb(),
     }
+
+
+if __name__ == "__main__":
+    from kzoo.benchmarks import child
+
+    child.emit(step(**json.loads(sys.argv[1])))

@@ -1,0 +1,81 @@
+"""Running the speed benchmarks: one child process per backend.
+
+`run_benchmarks` runs `kzoo.benchmarks.speed.worker` once per backend
+(`KERAS_BACKEND` set for it, its progress and warnings in
+`OUT/<backend>.log`) and writes one markdown table per figure
+(`throughput.md`, `reference.md`, `scaling.md`, `rollout.md`, all of them in
+`bench.md`), `results.json` and `scaling.png`.
+"""
+
+import json
+import os
+
+from kzoo import backend as kzoo_backend
+from kzoo.benchmarks import child
+from kzoo.benchmarks.speed import report
+
+BACKENDS = kzoo_backend.BACKENDS
+SECTIONS = ("throughput", "reference", "scaling", "rollout")
+THROUGHPUT_MODELS = ["lstm", "vqlnmlp", "vqlnpemlp", "mhvqlnmlp", "cachevq",
+                     "vqmixer", "linear"]
+
+
+def worker_config(args, out):
+    """The worker's settings from the recipe's arguments."""
+    config = {
+        "dataset": args.dataset,
+        "sections": args.sections.split(","),
+        "models": THROUGHPUT_MODELS,
+        "jit": ["auto", False],
+        "throughput_epochs": 5,
+        "reference_models": ["lstm", "vqlnmlp", "vqlnpemlp"],
+        "reference_epochs": 50,
+        "exponents": [10, 12, 14, 16, 18, 20],
+        "scaling_repeats": 3,
+        "memory_limit_gb": args.memory_limit_gb,
+        "rollout_steps": 2000,
+        "out": os.path.join(out, "runs"),
+    }
+    if args.quick:
+        config.update(
+            models=["vqlnmlp"], jit=["auto"], throughput_epochs=1,
+            reference_models=["vqlnmlp"], reference_epochs=1,
+            exponents=[10], scaling_repeats=1, read_chunk=256,
+            rollout_steps=20,
+            overrides={"time_steps": 32}, scaling_in_process=True,
+        )
+    return config
+
+
+def run_backend(backend, config, log_path):
+    """One backend's worker; its stderr (progress, warnings) to `log_path`."""
+    env = child.environment(KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3")
+    try:
+        return child.run("kzoo.benchmarks.speed.worker", config, env,
+                         log_path)
+    except child.ChildFailed as failure:
+        raise RuntimeError(f"{backend} benchmark failed: {failure}") from None
+
+
+def run_benchmarks(backends, config, out, sections, log=print):
+    """Every backend's figures: tables written to `out`, printed by `log`."""
+    os.makedirs(out, exist_ok=True)
+    results = []
+    for backend in backends:
+        log(f"== {backend}")
+        results.append(run_backend(
+            backend, config, os.path.join(out, f"{backend}.log")))
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    parts = []
+    for name, table in report.tables(results).items():
+        with open(os.path.join(out, f"{name}.md"), "w") as f:
+            f.write(table + "\n")
+        parts.append(f"## {name}\n\n{table}\n")
+        log(f"\n## {name}\n\n{table}")
+    with open(os.path.join(out, "bench.md"), "w") as f:
+        f.write("\n".join(parts))
+    if "scaling" in sections:
+        report.scaling_plot(os.path.join(out, "scaling.png"), results)
+        log(f"\nwrote {os.path.join(out, 'scaling.png')}")
+    return results

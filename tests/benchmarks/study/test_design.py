@@ -1,0 +1,46 @@
+"""The vocabulary study: the method mapping, a cell, the report, the recipe."""
+
+
+import pytest
+
+from kzoo.benchmarks.study import design
+
+
+@pytest.mark.parametrize(
+    "method, vocab, kind, settings, effective, rows",
+    [
+        ("flat", 2**10, "flat", {"vocab_size": 1024}, 1024, 1024),
+        ("flat", 2**20, "flat", {"vocab_size": 2**20}, 2**20, 2**20),
+        ("product2", 2**20, "product", {"vocab_size": 1024, "n_head": 2},
+         2**20, 2048),
+        ("product4", 2**20, "product", {"vocab_size": 32, "n_head": 4},
+         2**20, 128),
+        ("product4", 2**5, "product", {"vocab_size": 2, "n_head": 4}, 16, 8),
+        ("inc", 2**10, "hierarchy", {"sizes": (64, 256, 1024),
+                                     "order": "inc"}, 1024, 1344),
+        ("dec", 2**10, "hierarchy", {"sizes": (1024, 256, 64),
+                                     "order": "dec"}, 1024, 1344),
+        ("product_inc", 2**20, "product_hierarchy",
+         {"sizes": (256, 512, 1024), "order": "inc", "n_head": 2}, 2**20,
+         3584),
+    ],
+)
+def test_method_settings(method, vocab, kind, settings, effective, rows):
+    assert design.method_settings(method, vocab) == (kind, settings,
+                                                    effective, rows)
+
+
+
+def test_cell_settings_fix_the_family_and_check_the_cell():
+    name, settings, _, _ = design.cell_settings("per-token", "product2", 64)
+    assert name == "mhvqlnpemlp"
+    assert settings["pe"] == "randn" and settings["d_model"] == 32
+    assert settings["patience"] == design.STUDY_TRAINING["patience"]
+    # Large tables are read in chunks, in every method and family.
+    assert settings["read_chunk"] == "auto"
+    name, settings, _, _ = design.cell_settings("mixer", "inc", 64)
+    assert name == "cachevqmixer" and "pe" not in settings
+    with pytest.raises(ValueError, match="too small for a three-level"):
+        design.cell_settings("mixer", "inc", 4)
+    with pytest.raises(ValueError, match="unknown method"):
+        design.method_settings("octree", 64)

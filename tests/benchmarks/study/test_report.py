@@ -1,0 +1,50 @@
+"""The vocabulary study: the method mapping, a cell, the report, the recipe."""
+import os
+
+from kzoo.benchmarks.study import report
+
+
+def _cells():
+    def runs(base):
+        return [{"seed": s, "val_mse_next": base * (1 + s / 10),
+                 "mse_regressive": 100 * base, "recall_k": 8 * (s + 1),
+                 "params": 10, "s_per_epoch": 0.1} for s in range(2)]
+    cells = []
+    for method in ("flat", "product2"):
+        for vocab in (32, 1024):
+            cells.append({"family": "mixer", "method": method,
+                          "vocab": vocab, "effective_vocab": vocab,
+                          "rows": vocab, "step_ms": 1.5,
+                          "runs": runs(0.01 * (2 if method == "flat" else 1))})
+    cells.append({"family": "mixer", "method": "flat", "vocab": 2**20,
+                  "effective_vocab": 2**20, "rows": 2**20,
+                  "skipped": "one run would take ~40 min (> 10)"})
+    return cells
+
+
+
+def test_tables_methods_by_vocabulary_with_the_lstm_line():
+    reference = {"runs": [{"val_mse_next": 0.015, "mse_regressive": 2.0,
+                           "recall_k": 32}]}
+    lines = report.table(_cells(), "mixer", "val_mse_next",
+                               reference).splitlines()
+    assert lines[0] == "| method \\ effective vocabulary | 2^5 | 2^10 | 2^20 |"
+    assert lines[2] == ("| 1: flat | 0.021 ± 0.001 | 0.021 ± 0.001 | "
+                        "skipped: one run would take ~40 min (> 10) |")
+    assert lines[3].startswith("| 2: product, 2 heads | 0.0105 ± 0.0005 |")
+    assert lines[-1] == ("| LSTM (reference settings) | 0.015 | 0.015 | "
+                         "0.015 |")
+    recall = report.table(_cells(), "mixer", "recall_k", reference)
+    assert "| 1: flat | 12 ± 4 | 12 ± 4 | - |" in recall
+    text = report.study_markdown(_cells(), reference,
+                                       ["per-token", "mixer"])
+    assert "the per-token models see one time step" in text
+
+
+
+def test_plots(tmp_path):
+    reference = {"runs": [{"val_mse_next": 0.015, "mse_regressive": 2.0,
+                           "recall_k": 32}]}
+    for path in report.plots(str(tmp_path / "s"), _cells(), reference,
+                                   ["mixer"]):
+        assert os.path.getsize(path) > 0
