@@ -23,6 +23,7 @@ from kzoo.eval.run_dir import HISTORY_FILE
 from kzoo.eval.run_dir import METRICS_FILE
 from kzoo.eval.run_dir import MODEL_FILE
 from kzoo.eval.run_dir import read_metrics
+from kzoo.storage import write_json
 from kzoo.training.backup import BackupAndRestore
 from kzoo.training.callbacks import BestWeights
 from kzoo.training.callbacks import RolloutValidation
@@ -30,7 +31,6 @@ from kzoo.training.callbacks import tensorboard
 from kzoo.training.interrupts import StopOnSignal
 from kzoo.training.plan import build_model
 from kzoo.training.staging import Staging
-from kzoo.training.staging import write_json
 
 # The validation pass runs in batches of up to this many training batches
 # (forward only, so no gradients are kept): the same mean over the same

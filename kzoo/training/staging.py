@@ -23,21 +23,13 @@ from kzoo.errors import RunBusy  # noqa: F401 (kzoo.training.RunBusy)
 from kzoo.eval.run_dir import CONFIG_FILE
 from kzoo.eval.run_dir import HISTORY_FILE
 from kzoo.eval.run_dir import PARTIAL_PREFIX
+from kzoo.storage import write_json
 from kzoo.training.callbacks import replay_tensorboard
 
 LOCK_FILE = ".lock"
 STATE_FILE = "attempts.json"
 PLAN_FILE = "plan.json"
 LOGS_DIR = "logs"
-
-
-def write_json(path, values):
-    """Write JSON atomically (temporary file, then rename)."""
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump(values, f, indent=2, sort_keys=True, allow_nan=False)
-        f.write("\n")
-    os.replace(temporary, path)
 
 
 def find_finished(out, name, key):

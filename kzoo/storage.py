@@ -1,0 +1,113 @@
+"""Files that many processes share: atomic JSON writes and OS file locks.
+
+- `write_json` writes through a temporary file named for the writing
+  process and thread, then renames it into place: a reader sees the old
+  file or the new one, never half of one, and two writers never share a
+  temporary file.
+- `FileLock` holds an OS lock (`flock`) on a lock file for as long as a
+  process works on what it guards (a run, a study cell, a cache file); the
+  OS releases it however the process ends.
+
+A write that fails (a full disk, a read-only folder) raises an `OSError`
+that names the file, and leaves the previous file as it was.
+
+>>> import os, tempfile
+>>> path = os.path.join(tempfile.mkdtemp(), "cell.json")
+>>> write_json(path, {"seeds": [0, 1]})
+>>> read_json(path)
+{'seeds': [0, 1]}
+>>> with FileLock(path + ".lock"):
+...     pass
+"""
+
+import fcntl
+import json
+import os
+import threading
+
+from kzoo.errors import RunBusy
+
+
+def _named(error, path):
+    """`error` again, its message naming `path`."""
+    return OSError(error.errno, f"{error.strerror or error} ({path})")
+
+
+def write_json(path, value, indent=2, sort_keys=True):
+    """Write `value` as strict JSON (no NaN) to `path`, atomically."""
+    temporary = (f"{path}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        with open(temporary, "w", encoding="utf-8") as f:
+            json.dump(value, f, indent=indent, sort_keys=sort_keys,
+                      allow_nan=False)
+            f.write("\n")
+        os.replace(temporary, path)
+    except OSError as error:
+        try:
+            os.remove(temporary)
+        except OSError:
+            pass
+        raise _named(error, path) from None
+
+
+def read_json(path):
+    """The JSON value in `path`; `None` if there is no such file.
+
+    Raises:
+        ValueError: the file is not JSON (damaged); the caller decides
+            whether to measure again or refuse.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+class FileLock:
+    """An exclusive OS lock on `path` (created if missing) while in `with`.
+
+    Args:
+        path: the lock file.
+        wait: block until the holder lets go (default: raise at once).
+        what: what the lock guards, for the message (`"this cell"`).
+        hint: what the user can do, appended to the message (default:
+            wait for the other process to end).
+
+    Raises:
+        RunBusy: another live process holds the lock (and `wait` is
+            false); the message names its pid.
+    """
+
+    def __init__(self, path, wait=False, what=None, hint=None):
+        self.path = path
+        self.wait = wait
+        self.what = what or path
+        self.hint = hint or "wait for it to end"
+        self._fd = None
+
+    def __enter__(self):
+        folder = os.path.dirname(self.path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait
+                                             else fcntl.LOCK_NB))
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+            os.close(fd)
+            raise RunBusy(
+                f"another process (pid {holder or '?'}) is working on "
+                f"{self.what}; {self.hint}") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc):
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        return False
