@@ -84,7 +84,7 @@ def find_cycle(graph):
 # below it (`errors`, `storage` and `backend` at the bottom, `benchmarks`
 # at the top).
 FLOORS = ("errors", "storage", "backend", "layers", "models", "data",
-          "peers", "eval", "training", "tuning", "benchmarks")
+          "eval", "peers", "training", "tuning", "benchmarks")
 
 
 def test_imports_run_one_way():

@@ -1,5 +1,7 @@
 """Forecast error metrics: a Keras metric, and NumPy ones in original units."""
 
+import math
+
 import keras
 import numpy as np
 from keras import ops
@@ -20,16 +22,46 @@ def mse_next(y_true, y_pred):
     return ops.square(ops.cast(y_true, y_pred.dtype) - y_pred)
 
 
+def mse(pred, truth):
+    """Mean squared error, in float64 (a diverged forecast gives `inf`
+    or `nan`, silently)."""
+    pred = np.asarray(pred, np.float64)
+    truth = np.asarray(truth, np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.mean((pred - truth) ** 2))
+
+
+def nmse(pred, truth):
+    """NMSE: the MSE over the variance of the true values.
+
+    `nan` when the truth has no variance (nothing to normalise by): a
+    constant truth is not a score of zero or infinity.
+
+    >>> nmse([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
+    0.2142857142857143
+    """
+    var = float(np.var(np.asarray(truth, np.float64)))
+    return mse(pred, truth) / var if var > 0 else float("nan")
+
+
+def nrmse(pred, truth, scale=None):
+    """NRMSE: the RMSE over `scale` (default: the truth's deviation).
+
+    The same in z-scored and original units; `nan` when `scale` is 0.
+    """
+    scale = float(np.std(np.asarray(truth, np.float64)) if scale is None
+                  else scale)
+    return math.sqrt(mse(pred, truth)) / scale if scale > 0 else float("nan")
+
+
 def errors(pred, actual):
     """MSE, MAE and NMSE (MSE over the variance of `actual`)."""
     pred = np.asarray(pred, np.float64)
     actual = np.asarray(actual, np.float64)
-    mse = float(np.mean((pred - actual) ** 2))
-    var = float(np.var(actual))
     return {
-        "mse": mse,
+        "mse": mse(pred, actual),
         "mae": float(np.mean(np.abs(pred - actual))),
-        "nmse": mse / var if var > 0 else float("nan"),
+        "nmse": nmse(pred, actual),
         "n": int(len(actual)),
     }
 

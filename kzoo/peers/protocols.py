@@ -13,9 +13,8 @@ fitted peer from a training part and the validation part right after it
 reference series' random split of windows (a window-wise split, so the
 peer is fitted on training windows, not on a training part).
 
-NMSE is the mean squared error over the variance of the true values;
-NRMSE is its square root (RMSE over their standard deviation). Both are
-the same in z-scored and original units.
+The parts and scores of each protocol are defined once, in
+`kzoo.eval.protocols` (NMSE and NRMSE in `kzoo.eval.metrics`).
 """
 
 import time
@@ -23,85 +22,70 @@ import time
 import numpy as np
 
 from kzoo.errors import UsageError
+from kzoo.eval import protocols
+from kzoo.eval.metrics import mse
 
 
 def laser_protocol(choose, validation=200):
-    """Santa Fe laser: train on points 1-1000, forecast points 1001-1100.
+    """Santa Fe laser (`kzoo.eval.protocols`): points 1-1000 train, 1001-1100
+    are forecast.
 
     The series (`kzoo.data.load("laser")`) is z-scored with the mean and
-    standard deviation of its first 1000 values (indices 0..999); `choose`
-    gets `z[:1000 - validation]` and `z[1000 - validation:1000]`.
+    standard deviation of its training part; `choose` gets the training
+    part less its last `validation` values, and those values.
 
     Returns:
-        dict: `peer` (its `describe()`), `rollout_nmse` (one 100-step
-        fed-back forecast from index 1000, against the true 1001-1100),
-        `one_step_nmse` (the same 100 points, each from the true history),
-        `forecast` (the `(100,)` rollout, z-scored) and `seconds` (choose,
-        fit and forecast).
+        dict: `peer` (its `describe()`), `rollout_nmse` (one fed-back
+        forecast from the end of the training part), `one_step_nmse` (the
+        same points, each from the true history), `forecast` (the
+        rollout, z-scored), `truth` and `seconds` (choose, fit and
+        forecast).
     """
     from kzoo.data import ZScore
     from kzoo.data import load
 
+    end, steps = protocols.LASER_TRAIN, protocols.LASER_HORIZON
     values = load("laser").values
-    z = ZScore.fit(values[:1000]).transform(values)
-    cut, end = 1000 - validation, 1000
+    z = ZScore.fit(values[:end]).transform(values)
+    cut = end - validation
     began = time.perf_counter()
     peer = choose(z[:cut], z[cut:end])
-    forecast = peer.rollout(z[:end], [end], 100)[0]
-    one_step = peer.one_step(z[:end + 100], end, end + 100)
+    forecast = peer.rollout(z[:end], [end], steps)[0]
+    one_step = peer.one_step(z[:end + steps], end, end + steps)
     seconds = time.perf_counter() - began
-    truth = z[end:end + 100]
-    return {
-        "peer": peer.describe(),
-        "rollout_nmse": _nmse(forecast, truth),
-        "one_step_nmse": _nmse(one_step, truth),
-        "forecast": forecast,
-        "truth": truth,
-        "seconds": seconds,
-    }
+    return {"peer": peer.describe(),
+            **protocols.laser_scores(z, forecast, one_step),
+            "forecast": forecast, "seconds": seconds}
 
 
-def mackey_glass_protocol(choose, train=2000, test=500, validation=400,
-                          horizon=84, n_starts=20):
-    """Mackey-Glass (tau = 17): one-step and 84-step fed-back NRMSE.
+def mackey_glass_protocol(choose, validation=400):
+    """Mackey-Glass (`kzoo.eval.protocols`): one-step and fed-back NRMSE.
 
     The built-in `mackey_glass` series (reservoirpy's, its 100-point
-    transient dropped): the first `train` values train (the last
-    `validation` of them go to `choose` as `z_val`), the following `test`
-    are forecast. z-scored with the training statistics.
+    transient dropped): the training part trains (its last `validation`
+    values go to `choose` as `z_val`), the test part is forecast;
+    z-scored with the training statistics.
 
     Returns:
-        dict: `peer`, `one_step_nrmse` (every test value from the true
-        history), `rollout_nrmse` (`horizon`-step fed-back forecasts from
-        `n_starts` starts spread evenly over the test part, each ending
-        inside it, all steps pooled), `nrmse_at_horizon` (the error at step
-        `horizon` only, pooled over the starts, as Jaeger's NRMSE84),
-        `seconds`. The normaliser is the standard deviation of the `test`
-        true values.
+        dict: `peer`, `one_step_nrmse`, `rollout_nrmse`,
+        `nrmse_at_horizon` (as `kzoo.eval.protocols.mackey_glass_scores`),
+        `forecast` (the first rollout), `truth` and `seconds`.
     """
     from kzoo.data import load
 
-    values = load(f"mackey_glass:{train + test}").values
+    train, test = protocols.MG_TRAIN, protocols.MG_TEST
+    values = load(protocols.MG_SERIES).values
     z = (values - values[:train].mean()) / values[:train].std()
     cut = train - validation
     began = time.perf_counter()
     peer = choose(z[:cut], z[cut:train])
     one_step = peer.one_step(z, train, train + test)
-    starts = np.linspace(train, train + test - horizon, n_starts)
-    starts = starts.round().astype(int)
-    forecasts = peer.rollout(z, starts, horizon)
+    forecasts = peer.rollout(z, protocols.mackey_glass_starts(),
+                             protocols.MG_HORIZON)
     seconds = time.perf_counter() - began
-    truth = z[starts[:, None] + np.arange(horizon)]
-    scale = float(np.std(z[train:]))
-    return {
-        "peer": peer.describe(),
-        "one_step_nrmse": _rmse(one_step, z[train:]) / scale,
-        "rollout_nrmse": _rmse(forecasts, truth) / scale,
-        "nrmse_at_horizon": _rmse(forecasts[:, -1], truth[:, -1]) / scale,
-        "forecast": forecasts[0],
-        "truth": truth[0],
-        "seconds": seconds,
-    }
+    return {"peer": peer.describe(),
+            **protocols.mackey_glass_scores(z, one_step, forecasts),
+            "forecast": forecasts[0], "seconds": seconds}
 
 
 def reference_protocol(peer="ar", time_steps=112, orders=None, folds=5,
@@ -177,17 +161,9 @@ def reference_protocol(peer="ar", time_steps=112, orders=None, folds=5,
     truth = series.values[time_steps:]
     return {
         "peer": model.describe(),
-        "val_mse_next": float(np.mean((pred - windows.next_val) ** 2)),
-        "mse_regressive": float(np.mean((rolled - truth) ** 2)),
+        "val_mse_next": mse(pred, windows.next_val),
+        "mse_regressive": mse(rolled, truth),
         "forecast": rolled,
         "truth": truth,
         "seconds": seconds,
     }
-
-
-def _rmse(pred, truth):
-    return float(np.sqrt(np.mean((np.asarray(pred) - truth) ** 2)))
-
-
-def _nmse(pred, truth):
-    return _rmse(pred, truth) ** 2 / float(np.var(truth))

@@ -23,6 +23,7 @@ import itertools
 import numpy as np
 
 from kzoo.errors import UsageError
+from kzoo.eval.metrics import mse
 from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
@@ -74,16 +75,17 @@ def validation_score(peer, z_train, z_val, criterion="one_step",
                      horizon=None, n_starts=10):
     """NMSE on `z_val` of a peer fitted on `z_train` (see module doc)."""
     z = np.concatenate([z_train, z_val])
-    var = float(np.var(z_val))
     with np.errstate(over="ignore", invalid="ignore"):
         if criterion == "one_step":
-            err = peer.one_step(z, len(z_train), len(z)) - z_val
+            pred, truth = peer.one_step(z, len(z_train), len(z)), z_val
         else:
             starts = np.unique(np.linspace(
                 len(z_train), len(z) - horizon, n_starts).round().astype(int))
             pred = peer.rollout(z, starts, horizon)
-            err = pred - z[starts[:, None] + np.arange(horizon)]
-        score = float(np.mean(err**2)) / var if var > 0 else float("nan")
+            truth = z[starts[:, None] + np.arange(horizon)]
+    # Normalised by the validation part's variance, whatever is scored.
+    score = mse(pred, truth) / float(np.var(z_val)) if np.var(z_val) > 0 \
+        else float("nan")
     return score if np.isfinite(score) else float("inf")
 
 

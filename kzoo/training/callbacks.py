@@ -8,6 +8,7 @@ import keras
 import numpy as np
 
 from kzoo.errors import UsageError
+from kzoo.eval import metrics
 from kzoo.eval.forecast import rollout
 
 
@@ -174,8 +175,6 @@ class RolloutValidation(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         pred = rollout(self.model, self.z, self.starts, self.steps,
                        self.time_steps, self.target)
-        with np.errstate(over="ignore", invalid="ignore"):
-            nmse = float(np.mean((pred - self.truth) ** 2)
-                         / np.var(self.truth))
+        nmse = metrics.nmse(pred, self.truth)
         if logs is not None:
             logs["val_rollout"] = nmse if math.isfinite(nmse) else math.inf

@@ -39,14 +39,11 @@ def test_laser_protocol_with_persistence():
 
 
 def test_mackey_glass_protocol_shapes_and_a_linear_peer():
-    result = mackey_glass_protocol(persistence, train=600, test=200,
-                                   validation=100, horizon=20, n_starts=4)
+    result = mackey_glass_protocol(persistence)
     assert set(result) == {"peer", "one_step_nrmse", "rollout_nrmse",
                            "nrmse_at_horizon", "seconds", "truth",
                            "forecast"}
-    ar = mackey_glass_protocol(lambda t, v: LinearAR(8).fit(t), train=600,
-                               test=200, validation=100, horizon=20,
-                               n_starts=4)
+    ar = mackey_glass_protocol(lambda t, v: LinearAR(8).fit(t))
     assert ar["one_step_nrmse"] < 0.1 * result["one_step_nrmse"]
     assert ar["peer"] == "ar(order=8)"
 

@@ -1,0 +1,81 @@
+"""The standard forecast protocols: one definition of each part and score.
+
+Every model, kzoo's and the peers' alike, is scored through these:
+
+- Santa Fe laser (`laser`): fit on points 1-1000 (indices
+  `0..LASER_TRAIN-1`), z-scored with their statistics; forecast points
+  1001-1100 (`LASER_HORIZON` values) by feeding forecasts back, and each of
+  them from the true history. Scores: `rollout_nmse`, `one_step_nmse`
+  (NMSE over the variance of the 100 true values).
+- Mackey-Glass (`mackey_glass`, tau = 17, the 100-point transient
+  dropped): fit on the first `MG_TRAIN` values, forecast the following
+  `MG_TEST`: one-step NRMSE, and `MG_HORIZON`-step fed-back NRMSE from
+  `MG_STARTS` starts spread evenly over the test part (pooled, and at the
+  last step only, as Jaeger's NRMSE84). The normaliser is the standard
+  deviation of the test part's true values.
+
+>>> mackey_glass_starts()[:3], len(mackey_glass_starts())
+(array([2000, 2022, 2044]), 20)
+>>> LASER_SPEC
+'laser[0:1000]'
+"""
+
+import numpy as np
+
+from kzoo.eval.metrics import nmse
+from kzoo.eval.metrics import nrmse
+
+LASER_TRAIN = 1000
+LASER_HORIZON = 100
+LASER_SPEC = f"laser[0:{LASER_TRAIN}]"
+LASER_TEST_LABEL = f"{LASER_TRAIN + 1}-{LASER_TRAIN + LASER_HORIZON}"
+
+MG_TRAIN = 2000
+MG_TEST = 500
+MG_HORIZON = 84
+MG_STARTS = 20
+MG_SERIES = f"mackey_glass:{MG_TRAIN + MG_TEST}"
+MG_SPEC = f"{MG_SERIES}[0:{MG_TRAIN}]"
+
+
+def mackey_glass_starts():
+    """The `MG_STARTS` start points of the fed-back forecasts (indices)."""
+    starts = np.linspace(MG_TRAIN, MG_TRAIN + MG_TEST - MG_HORIZON,
+                         MG_STARTS)
+    return starts.round().astype(int)
+
+
+def laser_scores(z, rollout, one_step):
+    """Scores of a laser forecast (z-scored, `(LASER_HORIZON,)` each).
+
+    Args:
+        z: the whole z-scored series (the truth is
+            `z[LASER_TRAIN:LASER_TRAIN + LASER_HORIZON]`).
+        rollout: the fed-back forecast of those points.
+        one_step: each of them forecast from the true history.
+    """
+    truth = np.asarray(z[LASER_TRAIN:LASER_TRAIN + LASER_HORIZON])
+    return {"rollout_nmse": nmse(rollout, truth),
+            "one_step_nmse": nmse(one_step, truth), "truth": truth}
+
+
+def mackey_glass_scores(z, one_step, rollouts):
+    """Scores of the Mackey-Glass forecasts (z-scored).
+
+    Args:
+        z: the z-scored series of `MG_TRAIN + MG_TEST` values.
+        one_step: `(MG_TEST,)` forecasts of the test part from the true
+            history.
+        rollouts: `(MG_STARTS, MG_HORIZON)` fed-back forecasts from
+            `mackey_glass_starts()`.
+    """
+    z = np.asarray(z)
+    test = z[MG_TRAIN:MG_TRAIN + MG_TEST]
+    starts = mackey_glass_starts()
+    truth = z[starts[:, None] + np.arange(MG_HORIZON)]
+    rollouts = np.asarray(rollouts)
+    scale = float(np.std(test))
+    return {"one_step_nrmse": nrmse(one_step, test, scale),
+            "rollout_nrmse": nrmse(rollouts, truth, scale),
+            "nrmse_at_horizon": nrmse(rollouts[:, -1], truth[:, -1], scale),
+            "truth": truth[0]}
