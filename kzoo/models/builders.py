@@ -20,10 +20,10 @@ from kzoo.layers import RidgeCodebook
 from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
-from kzoo.layers.forecast import AutoregressivePath
-from kzoo.layers.forecast import ChangeForecast
-from kzoo.layers.forecast import WindowDenormalization
-from kzoo.layers.forecast import WindowNormalization
+from kzoo.layers.wrappers import AutoregressivePath
+from kzoo.layers.wrappers import ChangeForecast
+from kzoo.layers.wrappers import WindowDenormalization
+from kzoo.layers.wrappers import WindowNormalization
 from kzoo.layers.positional import ENCODINGS
 from kzoo.models.model import Model
 

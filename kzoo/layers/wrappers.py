@@ -2,8 +2,8 @@
 
 Every neural model of kzoo maps a window `(B, T, 1)` of z-scored values to
 the next value (`target="last"`, `(B, 1)`) or to the next value of every
-position (`target="aligned"`, `(B, T, 1)`). Two options change what the
-network itself predicts:
+position (`target="aligned"`, `(B, T, 1)`). Three options change what the
+network itself predicts or sees:
 
 - `ChangeForecast`: the network predicts the change from the last input
   value, `out = x_last + net(x)` (for aligned targets, position `t` adds
