@@ -20,11 +20,11 @@ from kzoo.layers import RidgeCodebook
 from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
+from kzoo.layers.positional import ENCODINGS
 from kzoo.layers.wrappers import AutoregressivePath
 from kzoo.layers.wrappers import ChangeForecast
 from kzoo.layers.wrappers import WindowDenormalization
 from kzoo.layers.wrappers import WindowNormalization
-from kzoo.layers.positional import ENCODINGS
 from kzoo.models.model import Model
 
 PE_CHOICES = ("none",) + tuple(ENCODINGS)
