@@ -22,10 +22,8 @@ NEG = -1e9
 
 
 class _KeyCodebook(ProductCodebook):
-    """A hard `ProductCodebook` whose codes stay per head, `(..., H)`.
-
-    Any `num_codes ** n_head` is allowed: the codes are never combined.
-    """
+    """A `ProductCodebook` whose codes stay per head, `(..., H)` (never
+    combined: any `num_codes ** n_head` is allowed)."""
 
     def __init__(self, vocab_size, n_head, **kwargs):
         kwargs.pop("return_codes", None)
@@ -234,8 +232,7 @@ class CodebookCache(keras.layers.Layer):
             commitment_weight=commitment_weight, ema=self.ema,
             train_codebook=not self.ema, decay=decay,
             dead_code_threshold=dead_code_threshold, seed=seed,
-            name=f"{self.name}_codebook",
-        )
+            name=f"{self.name}_codebook")
 
     def _dense(self, units, name):
         return keras.layers.Dense(
@@ -269,13 +266,9 @@ class CodebookCache(keras.layers.Layer):
         heads = (shape[0], shape[1], self.n_head, self.depth)
         keys, codes = self.codebook(self.key(inputs), training=training)
         out = cached_attention(
-            ops.reshape(self.query(inputs), heads),
-            ops.reshape(keys, heads),
-            ops.reshape(self.value(inputs), heads),
-            codes,
-            self.codebook.grouped_table(),
-            self.block_size,
-        )
+            ops.reshape(self.query(inputs), heads), ops.reshape(keys, heads),
+            ops.reshape(self.value(inputs), heads), codes,
+            self.codebook.grouped_table(), self.block_size)
         out = self.projection(
             ops.reshape(out, (shape[0], shape[1], self.n_head * self.depth)))
         return (out, codes) if self.return_codes else out
@@ -288,21 +281,19 @@ class CodebookCache(keras.layers.Layer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "num_codes": self.num_codes,
-                "n_head": self.n_head,
-                "head_dim": self.head_dim,
-                "block_size": self.block_size,
-                "key_norm": self.key_norm,
-                "commitment_weight": self.commitment_weight,
-                "ema": self.ema,
-                "decay": self.decay,
-                "dead_code_threshold": self.dead_code_threshold,
-                "return_codes": self.return_codes,
-                "kernel_initializer": keras.initializers.serialize(
-                    self.kernel_initializer),
-                "seed": self.seed,
-            }
-        )
+        config.update({
+            "num_codes": self.num_codes,
+            "n_head": self.n_head,
+            "head_dim": self.head_dim,
+            "block_size": self.block_size,
+            "key_norm": self.key_norm,
+            "commitment_weight": self.commitment_weight,
+            "ema": self.ema,
+            "decay": self.decay,
+            "dead_code_threshold": self.dead_code_threshold,
+            "return_codes": self.return_codes,
+            "kernel_initializer": keras.initializers.serialize(
+                self.kernel_initializer),
+            "seed": self.seed,
+        })
         return config

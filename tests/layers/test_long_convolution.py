@@ -1,11 +1,8 @@
-import doctest
-
 import keras
 import numpy as np
 import pytest
 
 from kzoo.layers import CausalLongConvolution
-from kzoo.layers import long_convolution
 from kzoo.layers.long_convolution import causal_fft_convolution
 
 from helpers import gradients
@@ -88,11 +85,3 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="max_length"):
         CausalLongConvolution(2.5)
 
-
-def test_docstring_example_runs():
-    globs = {"keras": keras, "CausalLongConvolution": CausalLongConvolution}
-    tests = doctest.DocTestFinder().find(long_convolution, globs=globs)
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    for test in tests:
-        runner.run(test)
-    assert runner.tries > 0 and runner.failures == 0

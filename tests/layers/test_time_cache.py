@@ -1,11 +1,8 @@
-import doctest
-
 import keras
 import numpy as np
 import pytest
 
 from kzoo.layers import CodebookCache
-from kzoo.layers import time_cache
 from kzoo.layers.time_cache import cached_attention
 from kzoo.models import Model
 
@@ -183,13 +180,4 @@ def test_heads_must_divide_the_features_without_head_dim():
     assert _compiled(layer, (1, 4, 8))(np.zeros((1, 4, 8), "float32"))[
         0].shape == (1, 4, 8)
     assert tuple(layer.codebook.codebook.shape) == (3, 8, 2)
-
-
-def test_docstring_example_runs():
-    globs = {"keras": keras, "CodebookCache": CodebookCache}
-    tests = doctest.DocTestFinder().find(time_cache, globs=globs)
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    for test in tests:
-        runner.run(test)
-    assert runner.tries > 0 and runner.failures == 0
 
