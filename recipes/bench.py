@@ -13,8 +13,9 @@ import importlib.util
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+if not __package__:  # run as a script from a checkout, not as kzoo.recipes
+    sys.path.insert(0, os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
 
 from kzoo.benchmarks.speed.suite import BACKENDS  # noqa: E402
 from kzoo.benchmarks.speed.suite import SECTIONS  # noqa: E402
