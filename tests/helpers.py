@@ -12,23 +12,25 @@ from kzoo.backend import BACKENDS
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def _torch_environment_only(reason):
+    """Run a test in the torch environment of the matrix only."""
+    return pytest.mark.skipif(keras.backend.backend() != "torch",
+                              reason=reason)
+
+
 # For tests of process orchestration that do not depend on the backend
 # under test (they start their own subprocesses): they run once, in the
 # torch environment of the matrix (no compilation: the quickest for tiny
 # models), not three times.
-ONCE = pytest.mark.skipif(
-    keras.backend.backend() != "torch",
-    reason="backend-independent process orchestration: run once, in the "
-    "torch environment",
-)
+ONCE = _torch_environment_only(
+    "backend-independent process orchestration: run once, in the torch "
+    "environment")
 
 # For tests of plain PyTorch code that Keras's backend does not touch (the
 # reference loop the benchmark times): the torch environment runs them.
-PLAIN_TORCH = pytest.mark.skipif(
-    keras.backend.backend() != "torch",
-    reason="plain PyTorch, independent of the Keras backend: run in the "
-    "torch environment",
-)
+PLAIN_TORCH = _torch_environment_only(
+    "plain PyTorch, independent of the Keras backend: run in the torch "
+    "environment")
 
 
 def next_backend():

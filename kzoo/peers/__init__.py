@@ -1,12 +1,14 @@
 """kzoo peers: forecasters from well-kept libraries, beside kzoo's models.
 
-Plain NumPy and reservoirpy, no Keras: `Persistence`, `LinearAR` (least
+Forecasters written with NumPy and reservoirpy, not Keras models (they
+share only kzoo's data, checks and metrics): `Persistence`, `LinearAR` (least
 squares on the last `order` values) and `EchoStateNetwork` (reservoirpy
 `Reservoir` + `Ridge`). Each has `fit(z_train)`, `one_step(z, start, end)`
 and `rollout(z, starts, steps)` with the semantics of
 `kzoo.eval.forecast` (see `kzoo.peers.base`); `select_ar` and
 `select_esn` choose settings on a validation part; `kzoo.peers.protocols`
-runs the Santa Fe laser and Mackey-Glass benchmarks.
+runs the Santa Fe laser, Mackey-Glass and reference protocols
+(defined in `kzoo.eval.protocols`).
 """
 
 from kzoo.peers.base import Peer
