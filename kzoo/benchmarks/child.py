@@ -73,7 +73,7 @@ def describe(returncode):
     return f"exit code {returncode}"
 
 
-def run(module, config, env=None, log_path=None):
+def run(module, config, env=None, log_path=None, timeout=None):
     """Run `python -m module CONFIG_JSON`; return its result.
 
     Args:
@@ -81,6 +81,8 @@ def run(module, config, env=None, log_path=None):
         config: a JSON-serialisable value, the child's only argument.
         env: the child's environment (default `environment()`).
         log_path: a file for the child's stderr (default: captured).
+        timeout: seconds after which the child is killed (`ChildFailed`
+            saying so); `None`: no limit.
 
     Raises:
         KeyboardInterrupt: the child was stopped by SIGINT.
@@ -90,14 +92,21 @@ def run(module, config, env=None, log_path=None):
     """
     command = [sys.executable, "-m", module, json.dumps(config)]
     env = environment() if env is None else env
+    try:
+        if log_path is None:
+            done = subprocess.run(command, env=env, capture_output=True,
+                                  text=True, timeout=timeout)
+        else:
+            with open(log_path, "w", encoding="utf-8") as log:
+                done = subprocess.run(command, env=env,
+                                      stdout=subprocess.PIPE, stderr=log,
+                                      text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ChildFailed(f"stopped after the {timeout:g} s limit", None,
+                          "") from None
     if log_path is None:
-        done = subprocess.run(command, env=env, capture_output=True,
-                              text=True)
         tail = (done.stderr.strip().splitlines() or [""])[-1]
     else:
-        with open(log_path, "w", encoding="utf-8") as log:
-            done = subprocess.run(command, env=env, stdout=subprocess.PIPE,
-                                  stderr=log, text=True)
         with open(log_path, encoding="utf-8", errors="replace") as log:
             tail = (log.read().strip().splitlines() or [""])[-1]
     result = result_of(done.stdout)
