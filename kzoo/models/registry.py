@@ -7,6 +7,7 @@ from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
 from kzoo.models import builders
+from kzoo.models import time_cache
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,6 +64,9 @@ def check_training(values):
     check_int("patience", values["patience"], minimum=0)
     check_choice("schedule", values["schedule"], SCHEDULES)
     check_int("rollout", values["rollout"], minimum=0)
+    if "noise" in values:  # Keras's message would not name the setting
+        check_number("noise", values["noise"], minimum=0, strict=False,
+                     maximum=builders.MAX_NOISE)
 
 
 # Settings of the fit, not of the model the builders make.
@@ -201,6 +205,22 @@ _SPECS = {
         description="baseline: one Dense over the window",
     ),
 }
+
+
+# Codebook cache over time (issue 23): attention to the whole past through
+# quantised keys (linear in T) beside a window-long causal convolution.
+_CACHE = {**_train(256, 2e-3, 32, **NEW_TRAINING), **_forecast(),
+          "vocab_size": 64, "d_model": 32, "layers": 2, "block_size": 32,
+          "patch": 8}
+_SPECS["vqcache"] = ModelSpec(
+    time_cache.build_vqcache, "aligned", {**_CACHE, "n_head": 1},
+    description="Transformer-VQ attention over the past (per-code cache, "
+    "linear in T), a causal FFT convolution, delay embedding",
+)
+_SPECS["mhvqcache"] = ModelSpec(
+    time_cache.build_vqcache, "aligned", {**_CACHE, "n_head": 4},
+    description="vqcache with product-code heads (method 2)",
+)
 
 
 def available():

@@ -13,6 +13,7 @@ def test_registry_names():
         "lstm", "vqmlp", "vqlnmlp", "vqlnpemlp", "mhvqlnmlp", "mhvqlnpemlp",
         "cachevq", "mhcachevq", "persistence", "linear",
         "vqmixer", "mhvqmixer", "cachevqmixer", "mhcachevqmixer", "vqridge",
+        "vqcache", "mhvqcache",
     }
 
 

@@ -1,0 +1,80 @@
+"""Builder of the time-cache models `vqcache` and `mhvqcache` (issue 23).
+
+A codebook cache over time: every position attends to the whole causal
+past through keys quantised to a codebook (`CodebookCache`,
+Transformer-VQ), beside a learned causal convolution as long as the window
+(`CausalLongConvolution`) that addresses exact lags. Time and memory grow
+linearly with `T` (`T log T` for the convolution).
+"""
+
+import keras
+
+from kzoo.errors import UsageError
+from kzoo.layers import CausalLongConvolution
+from kzoo.layers import CodebookCache
+from kzoo.layers import DelayEmbedding
+from kzoo.layers.checks import check_int
+from kzoo.models.builders import forecaster
+
+
+def _norm(name):
+    return keras.layers.LayerNormalization(epsilon=1e-5, name=name)
+
+
+def build_vqcache(
+    time_steps=256,
+    d_model=32,
+    layers=2,
+    n_head=1,
+    vocab_size=64,
+    block_size=32,
+    patch=8,
+    max_length=None,
+    change=False,
+    revin=False,
+    noise=0.0,
+    ar_order=0,
+    name="vqcache",
+):
+    """Delay embedding, `layers` pre-norm residual blocks, a Dense head.
+
+    Each token carries its last `patch` values (`DelayEmbedding`), embedded
+    to `d_model` by a Dense layer. Each block adds, to the residual stream,
+    `CodebookCache(LN(h))` (`n_head` heads, each with its own table of
+    `vocab_size` rows, blocks of `block_size` steps), then
+    `CausalLongConvolution(LN(h))` (a kernel of `max_length` taps, default
+    `time_steps`), then a two-layer GELU MLP of width `2 d_model`. A final
+    LayerNorm and `Dense(1)` predict the next value at every position
+    (`target="aligned"`, as the other codebook models).
+    """
+    check_int("layers", layers)
+    check_int("patch", patch)
+    check_int("d_model", d_model)
+    length = max_length or time_steps
+    if length is None:
+        raise UsageError("vqcache needs time_steps or max_length (the "
+                         "length of its convolution kernels)")
+
+    def network(window):
+        hidden = window
+        if patch > 1:
+            hidden = DelayEmbedding(patch, name="delay_embedding")(hidden)
+        hidden = keras.layers.Dense(d_model, name="embedding")(hidden)
+        for i in range(1, layers + 1):
+            read = CodebookCache(
+                vocab_size, n_head=n_head, block_size=block_size,
+                seed=i, name=f"cache_{i}")(_norm(f"cache_norm_{i}")(hidden))
+            hidden = keras.layers.Add(name=f"cache_add_{i}")([hidden, read])
+            conv = CausalLongConvolution(length, name=f"conv_{i}")(
+                _norm(f"conv_norm_{i}")(hidden))
+            hidden = keras.layers.Add(name=f"conv_add_{i}")([hidden, conv])
+            mlp = keras.layers.Dense(2 * d_model, activation="gelu",
+                                     name=f"mlp_in_{i}")(
+                _norm(f"mlp_norm_{i}")(hidden))
+            mlp = keras.layers.Dense(d_model, name=f"mlp_out_{i}")(mlp)
+            hidden = keras.layers.Add(name=f"mlp_add_{i}")([hidden, mlp])
+        hidden = _norm("head_norm")(hidden)
+        return keras.layers.Dense(1, name="head")(hidden)
+
+    return forecaster(network, time_steps, "aligned", change, revin, noise,
+                      ar_order, name)

@@ -1,0 +1,62 @@
+import keras
+import numpy as np
+import pytest
+
+from kzoo import models
+from kzoo.layers import CausalLongConvolution
+from kzoo.layers import CodebookCache
+
+SMALL = {"time_steps": 24, "d_model": 8, "vocab_size": 8, "block_size": 4,
+         "patch": 4, "layers": 1}
+
+
+def test_registered_with_their_defaults():
+    for name, heads in (("vqcache", 1), ("mhvqcache", 4)):
+        spec = models.spec(name)
+        assert spec.target == "aligned"
+        assert spec.defaults["n_head"] == heads
+        assert spec.defaults["time_steps"] == 256
+        model = models.build(name)
+        assert model.output_shape == (None, 256, 1)
+        cache = model.get_layer("cache_1")
+        assert isinstance(cache, CodebookCache)
+        assert cache.n_head == heads and cache.block_size == 32
+        assert tuple(cache.codebook.codebook.shape) == (
+            heads, 64, 32 // heads)
+        conv = model.get_layer("conv_1")
+        assert isinstance(conv, CausalLongConvolution)
+        assert conv.max_length == 256
+
+
+@pytest.mark.parametrize("name, fit", [("vqcache", True),
+                                       ("mhvqcache", False)])
+def test_causal_trains_and_round_trips(tmp_path, rng, name, fit):
+    hp = dict(SMALL, n_head=2) if name == "mhvqcache" else SMALL
+    model = models.build(name, **hp)
+    x = rng.normal(size=(8, 24, 1)).astype("float32")
+    if fit:
+        model.compile(keras.optimizers.Adam(1e-3), "mse")
+        y = np.concatenate([x[:, 1:], x[:, -1:]], axis=1)  # the next value
+        history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+        assert np.isfinite(history.history["loss"][0])
+    out = model.predict(x, verbose=0)
+    assert out.shape == (8, 24, 1)
+    changed = x.copy()
+    changed[:, 13:] += 5.0
+    np.testing.assert_allclose(model.predict(changed, verbose=0)[:, :13],
+                               out[:, :13], atol=1e-5)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    np.testing.assert_allclose(
+        keras.models.load_model(path).predict(x, verbose=0), out, atol=1e-6)
+
+
+@pytest.mark.parametrize("hp, match", [
+    ({"block_size": 0}, "`block_size` must be an integer >= 1"),
+    ({"layers": 0}, "`layers` must be an integer >= 1"),
+    ({"d_model": 10, "n_head": 4}, "`n_head` must divide"),
+    ({"vocab_size": 0}, "num_codes"),
+])
+def test_bad_hyperparameters(hp, match):
+    with pytest.raises(ValueError, match=match):
+        models.build("vqcache", **hp)
