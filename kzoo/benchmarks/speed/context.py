@@ -1,0 +1,88 @@
+"""Train-step time and peak memory against the context length T.
+
+The context issue's cost ruler: one training step of batch 32 at
+T = 512 ... 8192 (`shapes.CONTEXT`) for the codebook cache over time
+(`vqcache`: linear in T), the time-mixing codebook model (`vqmixer`: its
+`(T, T)` token-mixing kernels make it quadratic) and the LSTM (sequential
+in T), each at width 64 (`d_model`, or the LSTM's `units`). Each
+configuration runs in a fresh child process (`step`), so its peak RSS is
+its own; `ratios` reports how each model's step time grows from
+T = 1024 to 8192 (8x is linear).
+
+    KERAS_BACKEND=jax python -m kzoo.benchmarks.speed.context \\
+        '{"name": "vqcache", "length": 1024}'
+"""
+
+import json
+import resource
+import sys
+import time
+
+import keras
+import numpy as np
+
+from kzoo import backend as kzoo_backend
+from kzoo import models
+from kzoo.benchmarks.shapes import CONTEXT
+
+MODELS = ("vqcache", "vqmixer", "lstm")
+
+
+def _width(name):
+    """The model's width hyperparameter at the benchmark's width."""
+    defaults = models.spec(name).defaults
+    key = "units" if "units" in defaults else "d_model"
+    return {key: CONTEXT["dim"]} if key in defaults else {}
+
+
+def step(name, length, batch=CONTEXT["batch"], repeats=2):
+    """One model's train step at `length` tokens: a row (dict).
+
+    After one warm-up step (compilation), times `repeats` steps. Call in a
+    fresh process for a meaningful peak RSS.
+    """
+    spec = models.spec(name)
+    hparams = {**spec.defaults, **_width(name), "time_steps": length}
+    if "max_length" in spec.defaults:
+        hparams["max_length"] = length
+    kzoo_backend.set_random_seed(0)
+    model = models.build(name, **hparams)
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(batch, length, 1)).astype("float32")
+    y = (x if spec.target == "aligned" else x[:, -1]).astype("float32")
+    start = time.perf_counter()
+    model.train_on_batch(x, y)
+    warm_up = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(repeats):
+        model.train_on_batch(x, y)
+    step_ms = 1000 * (time.perf_counter() - start) / repeats
+    return {"model": name, "time_steps": length, "batch": batch,
+            "params": int(model.count_params()), "warm_up_s": warm_up,
+            "step_ms": step_ms, "repeats": repeats,
+            "peak_rss_mb": (resource.getrusage(resource.RUSAGE_SELF)
+                            .ru_maxrss / 1024),
+            "device_mb": kzoo_backend.device_peak_memory_mb()}
+
+
+def ratios(rows, short=1024, long=8192):
+    """`{model: (step ratio, memory ratio)}` from T=`short` to `long`.
+
+    Only models measured at both lengths appear; a ratio of `long / short`
+    (8) is linear growth.
+    """
+    by = {(r["model"], r["time_steps"]): r for r in rows if "step_ms" in r}
+    out = {}
+    for name in dict.fromkeys(r["model"] for r in rows):
+        a, b = by.get((name, short)), by.get((name, long))
+        if a and b:
+            out[name] = (b["step_ms"] / a["step_ms"],
+                         b["peak_rss_mb"] / a["peak_rss_mb"])
+    return out
+
+
+if __name__ == "__main__":
+    from kzoo.benchmarks import child
+
+    child.emit(step(**json.loads(sys.argv[1])))
