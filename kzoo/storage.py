@@ -50,6 +50,26 @@ def write_json(path, value, indent=2, sort_keys=True):
         raise _named(error, path) from None
 
 
+def write_file(path, content):
+    """Write `content` (text, as UTF-8, or bytes) to `path`, atomically.
+
+    As `write_json`: a temporary file per process and thread, renamed into
+    place; a failed write names `path` and leaves the old file as it was.
+    """
+    temporary = (f"{path}.tmp-{os.getpid()}-{threading.get_ident()}")
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        with open(temporary, "wb") as f:
+            f.write(data)
+        os.replace(temporary, path)
+    except OSError as error:
+        try:
+            os.remove(temporary)
+        except OSError:
+            pass
+        raise _named(error, path) from None
+
+
 def read_json(path):
     """The JSON value in `path`; `None` if there is no such file.
 

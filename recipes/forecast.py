@@ -36,8 +36,8 @@ def setting(text):
 
 def parser():
     from kzoo import models
-    from kzoo.benchmarks.forecast.design import BENCHMARK_TRAINING
     from kzoo.benchmarks.forecast.design import PROTOCOLS
+    from kzoo.models.registry import NEW_TRAINING
 
     p = make_parser(
         __file__,
@@ -50,7 +50,8 @@ def parser():
         "protocol; peers: persistence and the AR, on the LSTM's windows). "
         "Every model over --seeds seeds (mean ± std). On laser "
         "and Mackey-Glass the neural models train the benchmarks' way: "
-        f"chronological split, {BENCHMARK_TRAINING} (override with --set). "
+        f"chronological split, {NEW_TRAINING} (override with --set). "
+        "The whole command is checked before anything trains. "
         "Writes OUT/forecast.md, OUT/forecast.csv and a plot of the fed-back "
         "forecasts per protocol; a repeated command reuses finished runs.",
         [common_parser(out="runs/forecast", seed=False)],
@@ -64,8 +65,11 @@ def parser():
                    help="seeds per model (and per ESN)")
     p.add_argument("--set", type=setting, action="append", default=[],
                    metavar="KEY=VALUE", dest="settings",
-                   help="a hyperparameter for every model that has it, e.g. "
-                   "--set change=true --set epochs=200 --set split=random")
+                   help="a hyperparameter for every model that has it "
+                   "(a key no model has is refused), e.g. --set change=true "
+                   "--set epochs=200 --set split=random (split: laser and "
+                   "Mackey-Glass; reference fixes the random split); with "
+                   "--ablation, for every variant")
     p.add_argument("--no-peers", action="store_true",
                    help="only kzoo's models")
     p.add_argument("--ablation", metavar="MODEL", choices=models.available(),
@@ -85,9 +89,13 @@ def main(argv=None):
     protocols = [p for p in args.protocols.split(",") if p]
     log = (lambda *a: None) if args.quiet else print
     if args.ablation:
+        if args.model:
+            raise UsageError("--model does not go with --ablation MODEL "
+                             "(the ablation's model); give one of them")
         text = forecast_suite.run_ablation(
             args.ablation, protocols, 1 if args.quick else args.seeds,
-            args.out, quick=args.quick, log=log)
+            args.out, quick=args.quick, settings=dict(args.settings),
+            log=log)
     else:
         names = args.model or (["vqlnmlp"] if args.quick else DEFAULT_MODELS)
         seeds = 1 if args.quick else args.seeds

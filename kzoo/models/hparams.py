@@ -10,6 +10,8 @@ import dataclasses
 from kzoo.errors import UsageError
 from kzoo.layers.base_codebook import READS
 from kzoo.layers.cache_hierarchy import ORDERS
+from kzoo.layers.checks import check_number
+from kzoo.models.builders import MAX_NOISE
 from kzoo.models.builders import PE_CHOICES
 from kzoo.models.registry import SCHEDULES
 
@@ -34,6 +36,16 @@ def parse_read_chunk(text):
     raise UsageError(f"expected none, auto or a row count, got {text!r}")
 
 
+def parse_noise(text):
+    """A standard deviation of input noise, in `[0, MAX_NOISE]`."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = text
+    check_number("noise", value, minimum=0, strict=False, maximum=MAX_NOISE)
+    return value
+
+
 HYPERPARAMETERS = {
     "time_steps": Hyperparameter("window length T"),
     "lr": Hyperparameter("Adam learning rate"),
@@ -56,7 +68,8 @@ HYPERPARAMETERS = {
         "(forecast = last value + network output)"),
     "noise": Hyperparameter(
         "standard deviation of Gaussian noise added to the input windows "
-        "while training (z-scored units; targets stay clean)"),
+        "while training (z-scored units, at most 1; targets stay clean)",
+        parse=parse_noise),
     "revin": Hyperparameter(
         "RevIN: normalise each window by its own mean and deviation, scale "
         "the forecast back"),

@@ -64,6 +64,9 @@ def check_training(values):
     check_int("patience", values["patience"], minimum=0)
     check_choice("schedule", values["schedule"], SCHEDULES)
     check_int("rollout", values["rollout"], minimum=0)
+    if "noise" in values:  # Keras's message would not name the setting
+        check_number("noise", values["noise"], minimum=0, strict=False,
+                     maximum=builders.MAX_NOISE)
 
 
 # Settings of the fit, not of the model the builders make.

@@ -17,31 +17,78 @@ of `kzoo.peers`:
   and the regressive MSE from the first window to the end (ug/m³).
 
 On `laser` and `mackey_glass` every neural model trains the benchmarks'
-way (a chronological split with a gap, and `BENCHMARK_TRAINING`: the best
-validation epoch's weights, a cosine schedule), unless overridden.
+way (a chronological split with a gap, and kzoo's own training,
+`kzoo.models.registry.NEW_TRAINING`: the best validation epoch's weights,
+a cosine schedule), unless overridden; `split` can be set there (not on
+`reference`, whose protocol fixes the random split).
 """
+
+import hashlib
+import importlib.metadata
+import math
+import os
 
 import numpy as np
 
+import kzoo
 from kzoo import data
 from kzoo import models
 from kzoo import training
+from kzoo.errors import UsageError
 from kzoo.eval import forecast
+from kzoo.eval.metrics import mse
+from kzoo.eval.metrics import nmse as _nmse
 from kzoo.eval.predict import evaluate_run
+from kzoo.eval.protocols import LASER_HORIZON
+from kzoo.eval.protocols import LASER_TRAIN
+from kzoo.eval.protocols import MG_HORIZON
+from kzoo.eval.protocols import MG_STARTS
+from kzoo.eval.protocols import MG_TEST
+from kzoo.eval.protocols import MG_TRAIN
 from kzoo.eval.run_dir import load_run
 from kzoo.models.registry import NEW_TRAINING
 
 PROTOCOLS = ("laser", "mackey_glass", "reference")
 # The benchmarks train every neural model as kzoo's own models train by
-# default (the reference models' defaults keep the reference's training).
-BENCHMARK_TRAINING = NEW_TRAINING
+# default, `NEW_TRAINING` (the reference models' defaults keep the
+# reference's training).
 BENCHMARK_SPLIT = "chrono"
-LASER_TRAIN, LASER_HORIZON = 1000, 100
-MG_TRAIN, MG_TEST, MG_HORIZON, MG_STARTS = 2000, 500, 84, 20
 
 
-def _fit(name, spec, overrides, seed, out, split, log):
+def setup(protocol, name, overrides=None):
+    """`(series spec, hyperparameters, split)` of `name`'s fit on `protocol`.
+
+    Raises:
+        UsageError: `split` other than `random` on `reference`.
+    """
+    if protocol == "reference":
+        overrides = dict(overrides or {})
+        split = overrides.pop("split", "random")
+        if split != "random":
+            raise UsageError(
+                f"split={split}: the reference protocol fixes the random "
+                "split (leave reference out with --protocols)")
+        return "y_w", overrides, split
+    overrides = _benchmark_overrides(name, overrides or {})
+    split = overrides.pop("split", BENCHMARK_SPLIT)
+    spec = (f"laser[0:{LASER_TRAIN}]" if protocol == "laser" else
+            f"mackey_glass:{MG_TRAIN + MG_TEST}[0:{MG_TRAIN}]")
+    return spec, overrides, split
+
+
+def check(protocol, name, overrides=None, seed=0, out="runs/forecast"):
+    """Validate one fit without training it (nothing is written).
+
+    Raises:
+        UsageError, DataError: what `kzoo.training.plan_run` refuses.
+    """
+    spec, overrides, split = setup(protocol, name, overrides)
+    training.plan_run(name, overrides, data.load(spec), split, seed, out)
+
+
+def _fit(protocol, name, overrides, seed, out, log):
     """Plan and run (or reuse) one fit; `(plan, metrics, config, model)`."""
+    spec, overrides, split = setup(protocol, name, overrides)
     series = data.load(spec)
     plan = training.plan_run(name, overrides, series, split, seed, out)
     metrics = training.execute(plan, series, verbose=0, log=log)
@@ -52,20 +99,18 @@ def _fit(name, spec, overrides, seed, out, split, log):
 
 
 def _benchmark_overrides(name, overrides):
-    """`BENCHMARK_TRAINING` (where the model trains) under `overrides`."""
+    """`NEW_TRAINING` (where the model trains) under `overrides`."""
     defaults = models.spec(name).defaults
     trains = name != "persistence"
-    base = {k: v for k, v in BENCHMARK_TRAINING.items() if trains and
+    base = {k: v for k, v in NEW_TRAINING.items() if trains and
             k in defaults}
     return {**base, **overrides}
 
 
 def laser(name, seed=0, out="runs/forecast", overrides=None, log=print):
     """The Santa Fe protocol for model `name`: one row (dict)."""
-    overrides = _benchmark_overrides(name, overrides or {})
-    split = overrides.pop("split", BENCHMARK_SPLIT)
-    plan, metrics, config, model = _fit(
-        name, f"laser[0:{LASER_TRAIN}]", overrides, seed, out, split, log)
+    plan, metrics, config, model = _fit("laser", name, overrides, seed, out,
+                                        log)
     values = data.load("laser").values
     z = data.ZScore(**config["normalization"]).transform(values)
     ts, end = plan.hparams["time_steps"], LASER_TRAIN
@@ -83,13 +128,9 @@ def laser(name, seed=0, out="runs/forecast", overrides=None, log=print):
 def mackey_glass(name, seed=0, out="runs/forecast", overrides=None,
                  log=print):
     """The Mackey-Glass protocol for model `name`: one row (dict)."""
-    overrides = _benchmark_overrides(name, overrides or {})
-    split = overrides.pop("split", BENCHMARK_SPLIT)
-    length = MG_TRAIN + MG_TEST
-    plan, metrics, config, model = _fit(
-        name, f"mackey_glass:{length}[0:{MG_TRAIN}]", overrides, seed, out,
-        split, log)
-    values = data.load(f"mackey_glass:{length}").values
+    plan, metrics, config, model = _fit("mackey_glass", name, overrides,
+                                        seed, out, log)
+    values = data.load(f"mackey_glass:{MG_TRAIN + MG_TEST}").values
     z = data.ZScore(**config["normalization"]).transform(values)
     ts = plan.hparams["time_steps"]
     one = forecast.one_step(model, z, ts, plan.target)[MG_TRAIN - ts:]
@@ -113,8 +154,7 @@ def mg_starts():
 
 def reference(name, seed=0, out="runs/forecast", overrides=None, log=print):
     """The reference protocol on `y_w` for model `name`: one row (dict)."""
-    plan, metrics, _, _ = _fit(name, "y_w", dict(overrides or {}), seed, out,
-                               "random", log)
+    plan, metrics, _, _ = _fit("reference", name, overrides, seed, out, log)
     result = evaluate_run(metrics["run_dir"])
     return {**_row(name, seed, metrics),
             "val_mse_next": metrics["val_mse_next"],
@@ -131,12 +171,7 @@ def _row(name, seed, metrics):
 
 
 def _rmse(pred, truth):
-    with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.sqrt(np.mean((np.asarray(pred) - truth) ** 2)))
-
-
-def _nmse(pred, truth):
-    return _rmse(pred, truth) ** 2 / float(np.var(truth))
+    return math.sqrt(mse(pred, truth))
 
 
 RUNNERS = {"laser": laser, "mackey_glass": mackey_glass,
@@ -153,6 +188,45 @@ QUICK_ESN_GRID = {"units": (100,)}
 QUICK_AR_ORDERS = (2, 8)
 
 
+def peer_key(protocol, seeds, quick=False):
+    """Everything that produces `peers(protocol, range(seeds), quick)`.
+
+    The protocol, seed count, `quick`, the ESN grid and AR orders tried,
+    the ESN's selection horizon, and a code version: kzoo's version, a
+    hash of the source of `kzoo.peers` and of this module, and the
+    versions of reservoirpy and NumPy. A cached result is reused only
+    when its key equals this one (JSON values: lists, not tuples).
+    """
+    from kzoo import peers as kp
+
+    source = hashlib.sha1()
+    folder = os.path.dirname(kp.__file__)
+    for path in sorted(os.listdir(folder)) + [__file__]:
+        path = os.path.join(folder, path)
+        if path.endswith(".py"):
+            with open(path, "rb") as f:
+                source.update(f.read())
+    grid = {} if protocol == "reference" else (
+        QUICK_ESN_GRID if quick else kp.ESN_GRID)
+    return {
+        "protocol": protocol, "seeds": int(seeds), "quick": bool(quick),
+        "esn_grid": {k: list(v) for k, v in sorted(grid.items())},
+        "ar_orders": list(QUICK_AR_ORDERS if quick else kp.AR_ORDERS),
+        "horizon": PEER_HORIZON.get(protocol),
+        "code": {"kzoo": kzoo.__version__,
+                 "source_sha1": source.hexdigest()[:16],
+                 "reservoirpy": _version("reservoirpy"),
+                 "numpy": np.__version__},
+    }
+
+
+def _version(package):
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def peers(protocol, seeds=(0,), quick=False):
     """Rows of persistence, the linear AR and the ESN (one per seed).
 
@@ -164,21 +238,20 @@ def peers(protocol, seeds=(0,), quick=False):
     from kzoo import peers as kp
     from kzoo.peers import protocols
 
+    orders = QUICK_AR_ORDERS if quick else None  # None: kp.AR_ORDERS
     if protocol == "reference":
         return [_peer_row(name, 0, protocols.reference_protocol(
-            name, orders=QUICK_AR_ORDERS if quick else None))
-            for name in ("persistence", "ar")]
+            name, orders=orders)) for name in ("persistence", "ar")]
     run = {"laser": protocols.laser_protocol,
            "mackey_glass": protocols.mackey_glass_protocol}[protocol]
     horizon = PEER_HORIZON[protocol]
+    grid = QUICK_ESN_GRID if quick else kp.ESN_GRID
     choices = [
         ("persistence", [0], lambda t, v, s: kp.Persistence().fit(
             np.concatenate([t, v]))),
-        ("ar", [0], lambda t, v, s: kp.select_ar(
-            t, v, **({"orders": QUICK_AR_ORDERS} if quick else {}))),
+        ("ar", [0], lambda t, v, s: kp.select_ar(t, v, orders=orders)),
         ("esn", list(seeds), lambda t, v, s: kp.select_esn(
-            t, v, criterion="rollout", horizon=horizon, seed=s,
-            grid=QUICK_ESN_GRID if quick else None)),
+            t, v, criterion="rollout", horizon=horizon, seed=s, grid=grid)),
     ]
     rows = []
     for name, peer_seeds, choose in choices:

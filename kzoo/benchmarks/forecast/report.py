@@ -1,12 +1,15 @@
 """Tables and plots of the forecast benchmarks (`forecast.design`)."""
 
+import io
 import math
 
 import numpy as np
 
 from kzoo.eval.tables import markdown_table
+from kzoo.storage import write_file
 
-# The columns of each protocol's table: (key, heading, lower is better).
+# The columns of each protocol's table: (key, heading); lower is better in
+# every one.
 METRICS = {
     "laser": (("rollout_nmse", "NMSE 1001-1100 fed back"),
               ("one_step_nmse", "NMSE 1001-1100 one-step")),
@@ -82,14 +85,15 @@ def shown(forecast, truth=None):
     return np.clip(forecast[:len(truth)], low - span, high + span)
 
 
-def forecast_plot(path, protocol, rows, title):
-    """The fed-back forecast of each model's first seed against the truth."""
+def protocol_plot(path, protocol, rows, title):
+    """The fed-back forecast of each model's first seed against the truth.
+
+    Written to `path` (PNG) atomically; a failed write names it.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from kzoo.eval.plots import save_figure
 
     groups = by_model(rows)
     fig, ax = plt.subplots(figsize=(11, 4.5), dpi=110)
@@ -110,4 +114,9 @@ def forecast_plot(path, protocol, rows, title):
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
-    return save_figure(fig, path)
+    fig.tight_layout()
+    image = io.BytesIO()
+    fig.savefig(image, format="png")
+    plt.close(fig)
+    write_file(path, image.getvalue())
+    return path

@@ -1,12 +1,20 @@
-"""The forecast benchmark suite behind `recipes/design.py`.
+"""The forecast benchmark suite behind `recipes/forecast.py`.
 
 `run_suite` scores every model (several seeds) and the peers on each
 protocol and writes `forecast.md`, `forecast.csv` and one plot per
 protocol; `run_ablation` measures one model's training and forecasting
-options one at a time.
+options one at a time. Both check the whole command (every model, protocol
+and setting) before anything trains.
+
+The peers' rows are kept in `OUT/peers_<protocol>_<hash>.json` with the
+key that produced them (`design.peer_key`) and reused only when that key
+is the one asked for; one lock per cache file, so two commands at once
+measure them once. A damaged cache is measured again.
 """
 
+import hashlib
 import json
+import math
 import os
 
 import numpy as np
@@ -15,7 +23,12 @@ from kzoo import backend as kzoo_backend
 from kzoo import models
 from kzoo.benchmarks.forecast import design
 from kzoo.benchmarks.forecast import report
-from kzoo.data import DataError
+from kzoo.errors import DataError
+from kzoo.errors import UsageError
+from kzoo.storage import FileLock
+from kzoo.storage import read_json
+from kzoo.storage import write_file
+from kzoo.storage import write_json
 
 QUICK = {"epochs": 2}
 # One change at a time from the reference's training (random split, final
@@ -33,15 +46,39 @@ ABLATION = (
 )
 
 
-def _check(protocols, names, seeds):
-    for protocol in protocols:
-        if protocol not in design.PROTOCOLS:
-            raise DataError(f"unknown protocol {protocol!r}; valid: "
-                            f"{', '.join(design.PROTOCOLS)}")
-    for name in names:
-        models.spec(name)
+def _check_names(flag, values, valid):
+    """`UsageError` for an empty, unknown or repeated name of `flag`."""
+    if not values:
+        raise UsageError(f"{flag} names nothing; valid: {', '.join(valid)}")
+    unknown = [v for v in values if v not in valid]
+    if unknown:
+        raise UsageError(f"unknown {flag} {', '.join(map(str, unknown))}; "
+                         f"valid: {', '.join(valid)}")
+    twice = sorted({v for v in values if values.count(v) > 1})
+    if twice:
+        raise UsageError(f"{flag} {', '.join(twice)} given more than once")
+
+
+def _check(protocols, names, seeds, settings):
+    _check_names("--protocols", list(protocols), design.PROTOCOLS)
+    _check_names("--model", list(names), models.available())
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-        raise DataError(f"--seeds must be an integer >= 1, got {seeds!r}")
+        raise UsageError(f"--seeds must be an integer >= 1, got {seeds!r}")
+    valid = {"split"}.union(*(models.spec(n).defaults for n in names))
+    unknown = sorted(set(settings) - valid)
+    if unknown:
+        raise UsageError(
+            f"unknown --set key(s) {', '.join(unknown)}: no model here has "
+            f"them; valid: {', '.join(sorted(valid))}")
+
+
+def _check_plans(jobs, out):
+    """Plan every `(protocol, name, settings)` of `jobs` before any fit."""
+    for protocol, name, settings in jobs:
+        try:
+            design.check(protocol, name, settings, 0, out)
+        except (UsageError, DataError) as error:
+            raise type(error)(f"{protocol}, {name}: {error}") from None
 
 
 def _settings_for(name, settings):
@@ -54,10 +91,13 @@ def _settings_for(name, settings):
 def run_suite(protocols, names, seeds, settings, out, with_peers=True,
               quick=False, log=print):
     """Every model and peer on every protocol; returns the markdown text."""
-    _check(protocols, names, seeds)
-    kzoo_backend.enable_compilation_cache(os.path.join(out, ".jax_cache"))
+    _check(protocols, names, seeds, settings)
     if quick:
         settings = {**QUICK, **settings}
+    runs = os.path.join(out, "runs")
+    _check_plans([(p, n, _settings_for(n, settings)) for p in protocols
+                  for n in names], runs)
+    kzoo_backend.enable_compilation_cache(os.path.join(out, ".jax_cache"))
     sections, rows_by_protocol = [], {}
     for protocol in protocols:
         rows = []
@@ -65,77 +105,150 @@ def run_suite(protocols, names, seeds, settings, out, with_peers=True,
             for seed in range(seeds):
                 log(f"== {protocol}: {name}, seed {seed}")
                 rows.append(design.RUNNERS[protocol](
-                    name, seed, os.path.join(out, "runs"),
-                    _settings_for(name, settings), log=log))
+                    name, seed, runs, _settings_for(name, settings),
+                    log=log))
         if with_peers:
             log(f"== {protocol}: peers")
-            rows += _cached_peers(protocol, 1 if quick else seeds, out, quick)
+            rows += _cached_peers(protocol, 1 if quick else seeds, out, quick,
+                                  log)
         rows_by_protocol[protocol] = rows
         sections.append(_section(protocol, rows, out))
-    _write_csv(os.path.join(out, "forecast.csv"), rows_by_protocol)
     text = "\n".join(sections)
-    with open(os.path.join(out, "forecast.md"), "w", encoding="utf-8") as f:
-        f.write(text)
+    write_file(os.path.join(out, "forecast.csv"), _csv(rows_by_protocol))
+    write_file(os.path.join(out, "forecast.md"), text)
     return text
 
 
-def run_ablation(name, protocols, seeds, out, quick=False, log=print):
-    """`name` under each `ABLATION` variant; returns the markdown text."""
-    _check(protocols, [name], seeds)
+def run_ablation(name, protocols, seeds, out, quick=False, settings=None,
+                 log=print):
+    """`name` under each `ABLATION` variant; returns the markdown text.
+
+    `settings` apply to every variant; the keys the variants change are
+    refused, as is a model without the options they set. The reference
+    protocol fixes the training: it is left out.
+    """
+    settings = dict(settings or {})
+    _check(protocols, [name], seeds, settings)
+    varied = set().union(*(overrides for _, overrides in ABLATION))
+    defaults = models.spec(name).defaults
+    lacking = sorted(varied - set(defaults) - {"split"})
+    if lacking:
+        raise UsageError(
+            f"--ablation {name}: {name} has no {', '.join(lacking)}, which "
+            "the ablation varies; choose a model that has them")
+    overlap = sorted(varied & set(settings))
+    if overlap:
+        raise UsageError(f"--set {', '.join(overlap)}: the ablation varies "
+                         "it itself; leave it out")
+    if "reference" in protocols:
+        protocols = [p for p in protocols if p != "reference"]
+        if not protocols:
+            raise UsageError("the ablation runs on laser and mackey_glass "
+                             "only (the reference protocol fixes the "
+                             "training)")
+        log("reference left out: its protocol fixes the training")
+    base = {**(QUICK if quick else {}), **settings}
+    variants = [(label, _settings_for(name, {**base, **overrides}))
+                for label, overrides in ABLATION]
+    runs = os.path.join(out, "runs")
+    _check_plans([(p, name, v) for p in protocols for _, v in variants],
+                 runs)
     kzoo_backend.enable_compilation_cache(os.path.join(out, ".jax_cache"))
     sections = []
     for protocol in protocols:
-        if protocol == "reference":
-            continue  # the reference protocol fixes the training
         rows = []
-        for label, overrides in ABLATION:
-            settings = _settings_for(name, {**(QUICK if quick else {}),
-                                            **overrides})
+        for label, variant in variants:
             for seed in range(seeds):
                 log(f"== {protocol}: {name} {label}, seed {seed}")
-                row = design.RUNNERS[protocol](
-                    name, seed, os.path.join(out, "runs"), settings, log=log)
+                row = design.RUNNERS[protocol](name, seed, runs, variant,
+                                               log=log)
                 rows.append({**row, "model": f"{name}: {label}"})
         sections.append(_section(protocol, rows, out, "ablation_"))
     text = "\n".join(sections)
-    with open(os.path.join(out, "ablation.md"), "w", encoding="utf-8") as f:
-        f.write(text)
+    write_file(os.path.join(out, "ablation.md"), text)
     return text
 
 
 def _section(protocol, rows, out, prefix=""):
     os.makedirs(out, exist_ok=True)
-    plot = report.forecast_plot(
+    plot = report.protocol_plot(
         os.path.join(out, f"{prefix}{protocol}.png"), protocol, rows,
         f"{protocol}: fed-back forecasts (first seed) against the truth")
     return (f"## {protocol}\n\n{report.protocol_table(protocol, rows)}"
             f"\n\nPlot: {os.path.basename(plot)}\n")
 
 
-def _cached_peers(protocol, seeds, out, quick=False):
-    """The peers' rows, computed once per protocol and seed count."""
-    path = os.path.join(out, f"peers_{protocol}_{seeds}"
-                        f"{'_quick' if quick else ''}.json")
-    if os.path.isfile(path):
-        try:
-            with open(path, encoding="utf-8") as f:
-                return [{**r, "forecast": np.asarray(r["forecast"]),
-                         "truth": np.asarray(r["truth"])}
-                        for r in json.load(f)]
-        except (OSError, ValueError, KeyError):
-            pass  # damaged: compute again
-    rows = design.peers(protocol, range(seeds), quick)
-    os.makedirs(out, exist_ok=True)
-    temporary = path + ".tmp"
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump([{**r, "forecast": np.asarray(r["forecast"]).tolist(),
-                    "truth": np.asarray(r["truth"]).tolist()} for r in rows],
-                  f)
-    os.replace(temporary, path)
-    return rows
+def peers_path(protocol, seeds, out, quick=False):
+    """`(path, key)` of the peers' cache for these settings."""
+    key = design.peer_key(protocol, seeds, quick)
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode())
+    return (os.path.join(out, f"peers_{protocol}_{digest.hexdigest()[:12]}"
+                         ".json"), key)
 
 
-def _write_csv(path, rows_by_protocol):
+def _cached_peers(protocol, seeds, out, quick=False, log=print):
+    """The peers' rows, measured once per `design.peer_key`."""
+    path, key = peers_path(protocol, seeds, out, quick)
+    with FileLock(path + ".lock", wait=True, what=path):
+        rows = _read_peers(path, key, log)
+        if rows is not None:
+            log(f"peers: reused from {path}")
+            return rows
+        rows = design.peers(protocol, range(seeds), quick)
+        write_json(path, {"key": key, "rows": _encoded(rows)})
+        return rows
+
+
+def _read_peers(path, key, log):
+    """The cached rows in `path` for `key`; `None` when missing or damaged."""
+    if not os.path.exists(path):
+        return None
+    try:
+        saved = read_json(path)
+    except (OSError, ValueError):
+        saved = None
+    rows = saved.get("rows") if isinstance(saved, dict) and saved.get(
+        "key") == key else None
+    if (isinstance(rows, list) and rows and all(
+            isinstance(r, dict) and {"model", "forecast", "truth"} <= set(r)
+            for r in rows)):
+        return [{**r, "forecast": np.asarray(r["forecast"], float),
+                 "truth": np.asarray(r["truth"], float)}
+                for r in _decoded(rows)]
+    log(f"peers: {path} is damaged; measuring them again")
+    return None
+
+
+_NONFINITE = ("nan", "inf", "-inf")
+
+
+def _encoded(value):
+    """`value` as strict JSON: arrays as lists, NaN and infinities as text."""
+    if isinstance(value, dict):
+        return {k: _encoded(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_encoded(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    return value
+
+
+def _decoded(value):
+    """The inverse of `_encoded` (lists stay lists)."""
+    if isinstance(value, dict):
+        return {k: _decoded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    if isinstance(value, str) and value in _NONFINITE:
+        return float(value)
+    return value
+
+
+def _csv(rows_by_protocol):
     import pandas as pd
 
     frames = []
@@ -143,5 +256,4 @@ def _write_csv(path, rows_by_protocol):
         flat = [{k: v for k, v in r.items() if k not in ("forecast", "truth")}
                 for r in rows]
         frames.append(pd.DataFrame(flat).assign(protocol=protocol))
-    if frames:
-        pd.concat(frames, ignore_index=True).to_csv(path, index=False)
+    return pd.concat(frames, ignore_index=True).to_csv(index=False)

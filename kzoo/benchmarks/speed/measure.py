@@ -46,10 +46,15 @@ def throughput(name, series, jit_compile="auto", epochs=5, **overrides):
 
 
 def reference_run(name, series, out, epochs=50):
-    """A full kzoo run with the reference configuration of `name`."""
+    """A full kzoo run with the reference configuration of `name`.
+
+    Timed anew every time: a finished identical run in `out` is not
+    reused (each call leaves a new run directory, `run_dir`).
+    """
     plan = training.plan_run(name, {"epochs": epochs}, series, out=out)
-    metrics = training.execute(plan, series, verbose=0)
+    metrics = training.execute(plan, series, verbose=0, reuse=False)
     return {"model": name, "wall_s": metrics["wall_s"],
+            "run_dir": metrics["run_dir"],
             "val_loss": metrics["val_loss"],
             "val_mse_next": metrics["val_mse_next"], "epochs": epochs,
             "reference_wall_s": REFERENCE.get(name, {}).get("wall_s"),

@@ -64,6 +64,10 @@ def tables(results):
 
 
 def scaling_plot(path, results):
+    """The step time and peak RSS against the effective vocabulary.
+
+    `path`: a file name or a binary file object (PNG).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -95,5 +99,5 @@ def scaling_plot(path, results):
     fig.suptitle("flat (dense, chunked) vs product codebooks "
                  f"({shapes.label(shapes.SCALING)})")
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, format="png")
     plt.close(fig)

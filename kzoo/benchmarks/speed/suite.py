@@ -4,15 +4,18 @@
 (`KERAS_BACKEND` set for it, its progress and warnings in
 `OUT/<backend>.log`) and writes one markdown table per figure
 (`throughput.md`, `reference.md`, `scaling.md`, `rollout.md`, all of them in
-`bench.md`), `results.json` and `scaling.png`.
+`bench.md`), `results.json` and `scaling.png`. `out` is resolved to an
+absolute path: the workers write under it wherever they run.
 """
 
+import io
 import json
 import os
 
 from kzoo import backend as kzoo_backend
 from kzoo.benchmarks import child
 from kzoo.benchmarks.speed import report
+from kzoo.storage import write_file
 
 BACKENDS = kzoo_backend.BACKENDS
 SECTIONS = ("throughput", "reference", "scaling", "rollout")
@@ -34,7 +37,7 @@ def worker_config(args, out):
         "scaling_repeats": 3,
         "memory_limit_gb": args.memory_limit_gb,
         "rollout_steps": 2000,
-        "out": os.path.join(out, "runs"),
+        "out": os.path.join(os.path.abspath(out), "runs"),
     }
     if args.quick:
         config.update(
@@ -59,23 +62,24 @@ def run_backend(backend, config, log_path):
 
 def run_benchmarks(backends, config, out, sections, log=print):
     """Every backend's figures: tables written to `out`, printed by `log`."""
+    out = os.path.abspath(out)
     os.makedirs(out, exist_ok=True)
     results = []
     for backend in backends:
         log(f"== {backend}")
         results.append(run_backend(
             backend, config, os.path.join(out, f"{backend}.log")))
-    with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump(results, f, indent=2)
+    write_file(os.path.join(out, "results.json"),
+               json.dumps(results, indent=2))
     parts = []
     for name, table in report.tables(results).items():
-        with open(os.path.join(out, f"{name}.md"), "w") as f:
-            f.write(table + "\n")
+        write_file(os.path.join(out, f"{name}.md"), table + "\n")
         parts.append(f"## {name}\n\n{table}\n")
         log(f"\n## {name}\n\n{table}")
-    with open(os.path.join(out, "bench.md"), "w") as f:
-        f.write("\n".join(parts))
+    write_file(os.path.join(out, "bench.md"), "\n".join(parts))
     if "scaling" in sections:
-        report.scaling_plot(os.path.join(out, "scaling.png"), results)
+        image = io.BytesIO()
+        report.scaling_plot(image, results)
+        write_file(os.path.join(out, "scaling.png"), image.getvalue())
         log(f"\nwrote {os.path.join(out, 'scaling.png')}")
     return results

@@ -14,6 +14,18 @@ from kzoo.benchmarks import child
 from kzoo.benchmarks.shapes import SCALING
 
 
+def size(n_bytes):
+    """A size in GiB, MiB or KiB, whichever reads best.
+
+    >>> size(3 * 2**30), size(2_162_688), size(1000)
+    ('3 GiB', '2.06 MiB', '0.977 KiB')
+    """
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.3g} {unit}"
+    return f"{n_bytes / 2**10:.3g} KiB"
+
+
 def _scaling(config):
     """Each configuration in a fresh process, for a clean peak RSS."""
     from kzoo.benchmarks.speed import scaling
@@ -31,8 +43,8 @@ def _scaling(config):
                "effective_vocab": effective, "codebook_rows": n_head * vocab,
                "read_chunk": chunk}
         if needed > limit:
-            row["skipped"] = (f"needs ~{needed / 2**30:.1f} GiB > "
-                              f"{config['memory_limit_gb']} GiB limit")
+            row["skipped"] = (f"needs ~{size(needed)} > "
+                              f"{config['memory_limit_gb']:g} GiB limit")
             rows.append(row)
             continue
         kwargs = {"n_head": n_head, "vocab": vocab,

@@ -33,8 +33,8 @@ def test_table_means_over_seeds_best_first():
 
 
 def test_plot(tmp_path):
-    path = report.forecast_plot(str(tmp_path / "p.png"), "laser",
-                                         _rows(), "title")
+    path = report.protocol_plot(str(tmp_path / "p.png"), "laser",
+                                _rows(), "title")
     assert os.path.getsize(path) > 0
 
 

@@ -6,6 +6,8 @@ import os
 import keras
 import pytest
 
+from helpers import ONCE
+from helpers import ROOT
 from helpers import load_recipe
 
 
@@ -49,3 +51,42 @@ def test_bad_section(tmp_path, capsys):
     assert "unknown section(s) speedy" in capsys.readouterr().err
     assert recipe.cli(["--memory-limit-gb", "-1", "--out", str(tmp_path)]) == 2
     assert "--memory-limit-gb must be > 0" in capsys.readouterr().err
+
+
+@ONCE
+@pytest.mark.slow
+def test_reference_runs_are_timed_anew_under_a_relative_out(tmp_path,
+                                                           monkeypatch,
+                                                           capsys):
+    recipe = load_recipe("bench")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    before = set(os.listdir(ROOT))
+    argv = ["--quick", "--sections", "reference", "--out", "rel"]
+    run_dirs = []
+    for _ in range(2):
+        assert recipe.cli(argv) == 0
+        results = json.loads((elsewhere / "rel" / "results.json").read_text())
+        run_dirs.append(results[0]["reference"][0]["run_dir"])
+    assert "already finished" not in capsys.readouterr().out
+    # Two runs, both kept, in the caller's directory, not the checkout.
+    assert run_dirs[0] != run_dirs[1]
+    for run_dir in run_dirs:
+        assert run_dir.startswith(str(elsewhere / "rel" / "runs"))
+        assert os.path.isfile(os.path.join(run_dir, "metrics.json"))
+    assert set(os.listdir(ROOT)) == before
+    assert "timed anew" in recipe.parser().format_help()
+
+
+@ONCE
+@pytest.mark.slow
+def test_a_failed_worker_points_to_its_log(tmp_path):
+    from kzoo.benchmarks.speed import suite
+
+    with pytest.raises(RuntimeError) as failed:
+        suite.run_backend("torch", {"dataset": str(tmp_path / "none.csv")},
+                          str(tmp_path / "torch.log"))
+    message = str(failed.value)
+    assert message.startswith("torch benchmark failed: exit code 1")
+    assert message.endswith(f"(see {tmp_path / 'torch.log'})")
