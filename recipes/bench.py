@@ -42,7 +42,13 @@ def parser():
             "read at once and in chunks of 8192 rows, against product "
             "codebooks for effective vocabularies 2^10 to 2^20 "
             f"({shapes.label(shapes.SCALING)}); "
-            "(4) regressive rollout speed. Nothing is asserted: figures are "
+            "(4) regressive rollout speed; (5) context: one train step's "
+            "time and peak RSS of vqcache (linear in T), vqmixer (quadratic) "
+            "and the LSTM (sequential) at T = 512 to 8192 "
+            f"(width {shapes.CONTEXT['dim']}, batch "
+            f"{shapes.CONTEXT['batch']}), each in its own process, and the "
+            "growth from 1024 to 8192; a length past 15 minutes skips the "
+            "model's longer ones. Nothing is asserted: figures are "
             "reported."
         ),
         [common_parser(out="bench", seed=False)],

@@ -60,44 +60,74 @@ def tables(results):
         out["rollout"] = _table(
             ["backend", "model", "time_steps", "steps", "seconds", "steps/s"],
             rows)
+    rows = [(r["backend"], t["model"], t["time_steps"], t.get("params", "-"),
+             _f(t.get("step_ms")), _f(t.get("peak_rss_mb"), 4),
+             _f(t.get("device_mb")), t.get("skipped", ""))
+            for r in results for t in r.get("context", [])]
+    if rows:
+        from kzoo.benchmarks.speed import context
+
+        growth = [(r["backend"], name, _f(step, 3), _f(memory, 3))
+                  for r in results
+                  for name, (step, memory) in context.ratios(
+                      r.get("context", [])).items()]
+        out["context"] = _table(
+            ["backend", "model", "T", "params", "step ms", "peak RSS MiB",
+             "device MiB", "note"], rows) + (
+            "\n\nGrowth from T = 1024 to 8192 (8 is linear):\n\n"
+            + _table(["backend", "model", "step time x", "peak RSS x"],
+                     growth) if growth else "")
     return out
 
 
-def scaling_plot(path, results):
-    """The step time and peak RSS against the effective vocabulary.
-
-    `path`: a file name or a binary file object (PNG).
-    """
+def _cost_plot(path, results, section, kind, x_key, xlabel, title):
+    """Step time and peak RSS against `x_key`, a line per backend and
+    `kind(row)`; `path`: a file name or a binary file object (PNG)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), dpi=110)
-    done = [(r["backend"], t) for r in results for t in r.get("scaling", [])
+    done = [(r["backend"], t) for r in results for t in r.get(section, [])
             if "step_ms" in t]
-    # One colour per kind of codebook, one line style per backend.
-    kinds = sorted({_kind(t) for _, t in done},
+    # One colour per kind, one line style per backend.
+    kinds = sorted({kind(t) for _, t in done},
                    key=lambda k: (k[0].isdigit(), k))
     backends = [r["backend"] for r in results]
     for backend, style in zip(backends, ("o-", "s--", "^:") * 3):
-        for color, kind in enumerate(kinds):
-            rows = [t for b, t in done if b == backend and _kind(t) == kind]
+        for color, name in enumerate(kinds):
+            rows = [t for b, t in done if b == backend and kind(t) == name]
             if not rows:
                 continue
-            x = [t["effective_vocab"] for t in rows]
+            x = [t[x_key] for t in rows]
             for ax, key in zip(axes, ("step_ms", "peak_rss_mb")):
                 ax.plot(x, [t[key] for t in rows], style, color=f"C{color}",
-                        label=f"{backend}, {kind}")
+                        label=f"{backend}, {name}")
     for ax, ylabel in zip(axes, ("train step (ms)", "peak RSS (MiB)")):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        ax.set_xlabel("effective vocabulary")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle("flat (dense, chunked) vs product codebooks "
-                 f"({shapes.label(shapes.SCALING)})")
+    fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
+
+
+def scaling_plot(path, results):
+    """The step time and peak RSS against the effective vocabulary."""
+    _cost_plot(path, results, "scaling", _kind, "effective_vocab",
+               "effective vocabulary",
+               "flat (dense, chunked) vs product codebooks "
+               f"({shapes.label(shapes.SCALING)})")
+
+
+def context_plot(path, results):
+    """The step time and peak RSS against the context length T."""
+    _cost_plot(path, results, "context", lambda t: t["model"], "time_steps",
+               "context length T",
+               "train step against context length (width "
+               f"{shapes.CONTEXT['dim']}, batch {shapes.CONTEXT['batch']})")

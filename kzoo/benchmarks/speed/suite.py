@@ -14,11 +14,13 @@ import os
 
 from kzoo import backend as kzoo_backend
 from kzoo.benchmarks import child
+from kzoo.benchmarks import shapes
+from kzoo.benchmarks.speed import context
 from kzoo.benchmarks.speed import report
 from kzoo.storage import write_file
 
 BACKENDS = kzoo_backend.BACKENDS
-SECTIONS = ("throughput", "reference", "scaling", "rollout")
+SECTIONS = ("throughput", "reference", "scaling", "rollout", "context")
 THROUGHPUT_MODELS = ["lstm", "vqlnmlp", "vqlnpemlp", "mhvqlnmlp", "cachevq",
                      "vqmixer", "linear"]
 
@@ -37,6 +39,9 @@ def worker_config(args, out):
         "scaling_repeats": 3,
         "memory_limit_gb": args.memory_limit_gb,
         "rollout_steps": 2000,
+        "context_models": list(context.MODELS),
+        "context_lengths": list(shapes.CONTEXT_LENGTHS),
+        "context_timeout_s": 900,
         "out": os.path.join(os.path.abspath(out), "runs"),
     }
     if args.quick:
@@ -46,6 +51,8 @@ def worker_config(args, out):
             exponents=[10], scaling_repeats=1, read_chunk=256,
             rollout_steps=20,
             overrides={"time_steps": 32}, scaling_in_process=True,
+            context_models=["lstm"], context_lengths=[32, 64],
+            context_in_process=True,
         )
     return config
 
@@ -77,9 +84,12 @@ def run_benchmarks(backends, config, out, sections, log=print):
         parts.append(f"## {name}\n\n{table}\n")
         log(f"\n## {name}\n\n{table}")
     write_file(os.path.join(out, "bench.md"), "\n".join(parts))
-    if "scaling" in sections:
-        image = io.BytesIO()
-        report.scaling_plot(image, results)
-        write_file(os.path.join(out, "scaling.png"), image.getvalue())
-        log(f"\nwrote {os.path.join(out, 'scaling.png')}")
+    for section, plot in (("scaling", report.scaling_plot),
+                          ("context", report.context_plot)):
+        if section in sections:
+            image = io.BytesIO()
+            plot(image, results)
+            path = os.path.join(out, f"{section}.png")
+            write_file(path, image.getvalue())
+            log(f"\nwrote {path}")
     return results

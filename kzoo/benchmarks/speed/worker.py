@@ -62,6 +62,38 @@ def _scaling(config):
     return rows
 
 
+def _context(config):
+    """Each model at each length in a fresh process, shortest first.
+
+    A length past `context_timeout_s` (or that fails) skips the model's
+    longer lengths: they would take longer still.
+    """
+    from kzoo.benchmarks.speed import context
+
+    rows = []
+    for name in config["context_models"]:
+        stopped = None
+        for length in config["context_lengths"]:
+            row = {"model": name, "time_steps": length}
+            if stopped:
+                rows.append({**row, "skipped": stopped})
+                continue
+            kwargs = {"name": name, "length": length}
+            try:
+                if config.get("context_in_process"):
+                    row.update(context.step(**kwargs))
+                else:
+                    row.update(child.run(
+                        "kzoo.benchmarks.speed.context", kwargs,
+                        timeout=config["context_timeout_s"]))
+            except child.ChildFailed as failure:
+                row["skipped"] = f"failed: {failure}"[:160]
+                stopped = f"T={length} failed or passed the time limit"
+            print(f"context {json.dumps(row)}", file=sys.stderr, flush=True)
+            rows.append(row)
+    return rows
+
+
 def main(config):
     from kzoo import data
     from kzoo.benchmarks.speed import measure
@@ -97,6 +129,8 @@ def main(config):
             measure.rollout_speed(name, config["rollout_steps"], ts)
             for name, ts in (("lstm", 112), ("vqlnmlp", 96), ("vqmixer", 112))
         ]
+    if "context" in sections:
+        result["context"] = _context(config)
     return result
 
 

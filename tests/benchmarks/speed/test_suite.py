@@ -24,6 +24,9 @@ def test_quick_bench_writes_every_table(tmp_path, capsys):
         assert f"## {name}" in printed
     assert "reference wall s" in (out / "reference.md").read_text()
     assert os.path.getsize(out / "scaling.png") > 0
+    assert os.path.getsize(out / "context.png") > 0
+    context = (out / "context.md").read_text()
+    assert "| lstm | 32 |" in context and "| lstm | 64 |" in context
     results = json.loads((out / "results.json").read_text())
     assert [r["backend"] for r in results] == [keras.backend.backend()]
     rows = results[0]["scaling"]

@@ -14,3 +14,25 @@ def test_a_skipped_size_reads_in_its_unit_and_the_limit_as_given():
     assert any(" MiB > " in n for n in notes), notes
     assert worker.size(6 * 2**30) == "6 GiB"
     assert worker.size(300 * 2**20) == "300 MiB"
+
+
+def test_a_context_length_past_the_limit_skips_the_longer_ones(monkeypatch):
+    from kzoo.benchmarks import child
+    from kzoo.benchmarks.speed import worker
+
+    calls = []
+
+    def run(module, config, timeout=None):
+        calls.append((config["name"], config["length"], timeout))
+        if config["length"] == 1024:
+            raise child.ChildFailed("stopped after the 5 s limit", None, "")
+        return {"step_ms": 1.0, "peak_rss_mb": 1.0}
+
+    monkeypatch.setattr(child, "run", run)
+    rows = worker._context({"context_models": ["vqmixer"],
+                            "context_lengths": [512, 1024, 2048],
+                            "context_timeout_s": 5})
+    assert calls == [("vqmixer", 512, 5), ("vqmixer", 1024, 5)]
+    assert rows[0]["step_ms"] == 1.0
+    assert "stopped after the 5 s limit" in rows[1]["skipped"]
+    assert rows[2]["skipped"] == "T=1024 failed or passed the time limit"
