@@ -37,6 +37,7 @@ def setting(text):
 def parser():
     from kzoo import models
     from kzoo.benchmarks.forecast.design import PROTOCOLS
+    from kzoo.eval import protocols as P
     from kzoo.models.registry import NEW_TRAINING
 
     p = make_parser(
@@ -44,9 +45,10 @@ def parser():
         "Forecast quality of kzoo's models beside the field's peers "
         "(persistence, a linear AR and an echo state network from "
         "reservoirpy, their settings chosen on the training part): the Santa "
-        "Fe laser (fit on 1-1000, NMSE of 1001-1100 fed back and one-step), "
-        "Mackey-Glass tau=17 (fit on 2000 points, one-step and 84-step "
-        "NRMSE on the next 500) and the reference series (reference "
+        f"Fe laser (fit on 1-{P.LASER_TRAIN}, NMSE of {P.LASER_TEST_LABEL} "
+        "fed back and one-step), Mackey-Glass tau=17 (fit on "
+        f"{P.MG_TRAIN} points, one-step and {P.MG_HORIZON}-step NRMSE on "
+        f"the next {P.MG_TEST}) and the reference series (reference "
         "protocol; peers: persistence and the AR, on the LSTM's windows). "
         "Every model over --seeds seeds (mean ± std). On laser "
         "and Mackey-Glass the neural models train the benchmarks' way: "

@@ -4,14 +4,9 @@ Three protocols, each scored for kzoo's models (every seed a normal run
 directory, so a repeated command reuses finished runs) and for the peers
 of `kzoo.peers`:
 
-- `laser`: the Santa Fe competition. Fit on points 1-1000 (`laser[0:1000]`,
-  z-scored with their statistics), forecast points 1001-1100 by feeding
-  forecasts back (`rollout_nmse`), and each of them from the true history
-  (`one_step_nmse`). NMSE = MSE / variance of the true 100 points.
-- `mackey_glass`: tau = 17, the 100-point transient dropped, fit on the
-  next 2000 points, one-step NRMSE on the following 500 and fed-back
-  NRMSE over 84 steps from 20 starts in them (pooled, and at step 84).
-  NRMSE = RMSE / standard deviation of the 500 true values.
+- `laser` and `mackey_glass`: the Santa Fe competition and Mackey-Glass
+  (tau = 17), their parts, start points and scores as defined once in
+  `kzoo.eval.protocols` (the peers use the same).
 - `reference`: the reference series `y_w` under the reference protocol
   (random split, the model's registry settings): `val_mse_next` (z-scored)
   and the regressive MSE from the first window to the end (ug/m³).
@@ -25,7 +20,6 @@ a cosine schedule), unless overridden; `split` can be set there (not on
 
 import hashlib
 import importlib.metadata
-import math
 import os
 
 import numpy as np
@@ -36,15 +30,8 @@ from kzoo import models
 from kzoo import training
 from kzoo.errors import UsageError
 from kzoo.eval import forecast
-from kzoo.eval.metrics import mse
-from kzoo.eval.metrics import nmse as _nmse
+from kzoo.eval import protocols
 from kzoo.eval.predict import evaluate_run
-from kzoo.eval.protocols import LASER_HORIZON
-from kzoo.eval.protocols import LASER_TRAIN
-from kzoo.eval.protocols import MG_HORIZON
-from kzoo.eval.protocols import MG_STARTS
-from kzoo.eval.protocols import MG_TEST
-from kzoo.eval.protocols import MG_TRAIN
 from kzoo.eval.run_dir import load_run
 from kzoo.models.registry import NEW_TRAINING
 
@@ -71,8 +58,8 @@ def setup(protocol, name, overrides=None):
         return "y_w", overrides, split
     overrides = _benchmark_overrides(name, overrides or {})
     split = overrides.pop("split", BENCHMARK_SPLIT)
-    spec = (f"laser[0:{LASER_TRAIN}]" if protocol == "laser" else
-            f"mackey_glass:{MG_TRAIN + MG_TEST}[0:{MG_TRAIN}]")
+    spec = (protocols.LASER_SPEC if protocol == "laser" else
+            protocols.MG_SPEC)
     return spec, overrides, split
 
 
@@ -113,16 +100,13 @@ def laser(name, seed=0, out="runs/forecast", overrides=None, log=print):
                                         log)
     values = data.load("laser").values
     z = data.ZScore(**config["normalization"]).transform(values)
-    ts, end = plan.hparams["time_steps"], LASER_TRAIN
-    rolled = forecast.rollout(model, z, [end], LASER_HORIZON, ts,
-                              plan.target)[0]
-    one = forecast.one_step(model, z[:end + LASER_HORIZON], ts,
+    ts, end = plan.hparams["time_steps"], protocols.LASER_TRAIN
+    steps = protocols.LASER_HORIZON
+    rolled = forecast.rollout(model, z, [end], steps, ts, plan.target)[0]
+    one = forecast.one_step(model, z[:end + steps], ts,
                             plan.target)[end - ts:]
-    truth = z[end:end + LASER_HORIZON]
     return {**_row(name, seed, metrics),
-            "rollout_nmse": _nmse(rolled, truth),
-            "one_step_nmse": _nmse(one, truth),
-            "forecast": rolled, "truth": truth}
+            **protocols.laser_scores(z, rolled, one), "forecast": rolled}
 
 
 def mackey_glass(name, seed=0, out="runs/forecast", overrides=None,
@@ -130,26 +114,15 @@ def mackey_glass(name, seed=0, out="runs/forecast", overrides=None,
     """The Mackey-Glass protocol for model `name`: one row (dict)."""
     plan, metrics, config, model = _fit("mackey_glass", name, overrides,
                                         seed, out, log)
-    values = data.load(f"mackey_glass:{MG_TRAIN + MG_TEST}").values
+    values = data.load(protocols.MG_SERIES).values
     z = data.ZScore(**config["normalization"]).transform(values)
-    ts = plan.hparams["time_steps"]
-    one = forecast.one_step(model, z, ts, plan.target)[MG_TRAIN - ts:]
-    starts = mg_starts()
-    rolled = forecast.rollout(model, z, starts, MG_HORIZON, ts, plan.target)
-    truth = z[starts[:, None] + np.arange(MG_HORIZON)]
-    scale = float(np.std(z[MG_TRAIN:]))
+    ts, train = plan.hparams["time_steps"], protocols.MG_TRAIN
+    one = forecast.one_step(model, z, ts, plan.target)[train - ts:]
+    rolled = forecast.rollout(model, z, protocols.mackey_glass_starts(),
+                              protocols.MG_HORIZON, ts, plan.target)
     return {**_row(name, seed, metrics),
-            "one_step_nrmse": _rmse(one, z[MG_TRAIN:]) / scale,
-            "rollout_nrmse": _rmse(rolled, truth) / scale,
-            "nrmse_at_horizon": _rmse(rolled[:, -1], truth[:, -1]) / scale,
-            "forecast": rolled[0], "truth": truth[0]}
-
-
-def mg_starts():
-    """The 20 start points of the 84-step forecasts (as the peers use)."""
-    starts = np.linspace(MG_TRAIN, MG_TRAIN + MG_TEST - MG_HORIZON,
-                         MG_STARTS)
-    return starts.round().astype(int)
+            **protocols.mackey_glass_scores(z, one, rolled),
+            "forecast": rolled[0]}
 
 
 def reference(name, seed=0, out="runs/forecast", overrides=None, log=print):
@@ -170,17 +143,13 @@ def _row(name, seed, metrics):
             "wall_s": metrics["wall_s"], "run_dir": metrics["run_dir"]}
 
 
-def _rmse(pred, truth):
-    return math.sqrt(mse(pred, truth))
-
-
 RUNNERS = {"laser": laser, "mackey_glass": mackey_glass,
            "reference": reference}
 
 
 # The peers, each chosen on the last part of the training points (the
 # ESN's settings by fed-back error over this many steps).
-PEER_HORIZON = {"laser": 50, "mackey_glass": MG_HORIZON}
+PEER_HORIZON = {"laser": 50, "mackey_glass": protocols.MG_HORIZON}
 
 
 # `quick`: one small ESN and two AR orders (checks the output).
@@ -236,14 +205,14 @@ def peers(protocol, seeds=(0,), quick=False):
     (`kzoo.peers.protocols.reference_protocol`).
     """
     from kzoo import peers as kp
-    from kzoo.peers import protocols
+    from kzoo.peers import protocols as peer_protocols
 
     orders = QUICK_AR_ORDERS if quick else None  # None: kp.AR_ORDERS
     if protocol == "reference":
-        return [_peer_row(name, 0, protocols.reference_protocol(
+        return [_peer_row(name, 0, peer_protocols.reference_protocol(
             name, orders=orders)) for name in ("persistence", "ar")]
-    run = {"laser": protocols.laser_protocol,
-           "mackey_glass": protocols.mackey_glass_protocol}[protocol]
+    run = {"laser": peer_protocols.laser_protocol,
+           "mackey_glass": peer_protocols.mackey_glass_protocol}[protocol]
     horizon = PEER_HORIZON[protocol]
     grid = QUICK_ESN_GRID if quick else kp.ESN_GRID
     choices = [

@@ -5,17 +5,19 @@ import math
 
 import numpy as np
 
+from kzoo.eval.protocols import LASER_TEST_LABEL
+from kzoo.eval.protocols import MG_HORIZON
 from kzoo.eval.tables import markdown_table
 from kzoo.storage import write_file
 
 # The columns of each protocol's table: (key, heading); lower is better in
 # every one.
 METRICS = {
-    "laser": (("rollout_nmse", "NMSE 1001-1100 fed back"),
-              ("one_step_nmse", "NMSE 1001-1100 one-step")),
+    "laser": (("rollout_nmse", f"NMSE {LASER_TEST_LABEL} fed back"),
+              ("one_step_nmse", f"NMSE {LASER_TEST_LABEL} one-step")),
     "mackey_glass": (("one_step_nrmse", "NRMSE one-step"),
-                     ("rollout_nrmse", "NRMSE 84 steps (pooled)"),
-                     ("nrmse_at_horizon", "NRMSE at step 84")),
+                     ("rollout_nrmse", f"NRMSE {MG_HORIZON} steps (pooled)"),
+                     ("nrmse_at_horizon", f"NRMSE at step {MG_HORIZON}")),
     "reference": (("val_mse_next", "val_mse_next"),
                   ("mse_regressive", "regressive MSE (ug/m³)²")),
 }

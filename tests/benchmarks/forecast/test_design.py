@@ -1,12 +1,18 @@
-"""The forecast benchmarks: tables, plots, and the quick recipe."""
+"""The forecast benchmark's design: each protocol's fit."""
 
-
+import pytest
 
 from kzoo.benchmarks.forecast import design
+from kzoo.errors import UsageError
+from kzoo.eval import protocols
 
 
-def test_mackey_glass_starts_lie_in_the_test_part():
-    starts = design.mg_starts()
-    assert len(starts) == 20 and starts[0] == design.MG_TRAIN
-    assert starts[-1] + design.MG_HORIZON == (design.MG_TRAIN
-                                                + design.MG_TEST)
+def test_each_protocol_fits_on_its_defined_part():
+    spec, overrides, split = design.setup("laser", "linear")
+    assert spec == protocols.LASER_SPEC and split == "chrono"
+    assert overrides["schedule"] == "cosine"  # kzoo's own training
+    spec, _, _ = design.setup("mackey_glass", "linear", {"split": "random"})
+    assert spec == protocols.MG_SPEC
+    assert design.setup("reference", "linear")[0] == "y_w"
+    with pytest.raises(UsageError, match="fixes the random split"):
+        design.setup("reference", "linear", {"split": "chrono"})
