@@ -27,8 +27,8 @@ from kzoo.eval.metrics import mse
 
 
 def laser_protocol(choose, validation=200):
-    """Santa Fe laser (`kzoo.eval.protocols`): points 1-1000 train, 1001-1100
-    are forecast.
+    """Santa Fe laser (`kzoo.eval.protocols`): the competition's training
+    points train, the points after them are forecast.
 
     The series (`kzoo.data.load("laser")`) is z-scored with the mean and
     standard deviation of its training part; `choose` gets the training
