@@ -1,13 +1,15 @@
-"""How much context does each model use? The synthetic recall benchmark.
+"""How much context does each model use? The recall benchmark.
 
     KERAS_BACKEND=jax python recipes/recall.py --out runs/recall
-    python recipes/recall.py --model lstm --model vqmixer --lags 8,16,32 \\
-        --epochs 10
+    python recipes/recall.py --task content --model vqmixer --model lstm
+    python recipes/recall.py --task taylor --lookbacks 48,336
+    python recipes/recall.py --quick --model linear --seeds 2
 
 (The standard series, Santa Fe laser and Mackey-Glass, and the reference
 series are in recipes/forecast.py.)
 """
 
+import argparse
 import os
 import sys
 
@@ -21,7 +23,15 @@ from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import parser as make_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
 
-DEFAULT_MODELS = ["lstm", "vqlnmlp", "mhvqlnmlp", "cachevq", "vqmixer"]
+DEFAULT_MODELS = ["lstm", "linear", "vqlnmlp", "mhvqlnmlp", "cachevq",
+                  "vqmixer"]
+DEFAULT_LAGS = "8,16,32,64,128,256,512,1024,2048,4096"
+DEFAULT_LOOKBACKS = "48,96,336,672,1344"
+# --quick: tiny tasks for a check of the whole pipeline.
+QUICK = {"lag": {"max_lag": 16, "min_val": 32}, "lags": "8,16",
+         "content": {"window": 32, "key": 4, "continuation": 4,
+                     "spacing": 16, "min_val": 96},
+         "lookbacks": "48,96", "epochs": 1}
 
 
 def parser():
@@ -29,54 +39,133 @@ def parser():
 
     p = make_parser(
         __file__,
-        "Synthetic recall: x[t] = 0.97 x[t-K] + noise, so the next value "
-        "depends on the value K steps back only; for each model, the "
-        "one-step NMSE at every K (chronological split, windows K + 16 "
-        "long) and the largest K whose NMSE stays under 0.1. Writes "
-        "OUT/recall.md; a repeated command reuses finished runs.",
-        [common_parser(out="runs/recall")],
+        "Recall tasks that can show memory, one per command (--task): "
+        "lag: x[t] = 0.97 x[t-K] + noise, the NMSE at every lag K "
+        "(windows max(32, K + 16) long, the same 18496 training windows "
+        "at every lag, chronological split); content: a segment seen "
+        "earlier recurs and must be continued, at distances up to the "
+        "window, the NMSE per distance band; taylor: half-hourly "
+        "electricity demand (pmdarima), the NMSE of the two held-out "
+        "weeks against the lookback T. Every model over --seeds seeds, "
+        "beside a least-squares AR on the window (and the value a week "
+        "back on taylor) and the task's floor. The LSTM's learning rate "
+        "and epochs are chosen per lag / lookback / task on validation "
+        "from lr in {1e-3, 3e-3, 1e-2} x epochs in {30, 100} (seed 0; "
+        "--no-tune-lstm: --epochs and its own lr 5e-4). Writes "
+        "OUT/recall.md (a section per task) and OUT/recall_TASK.png; a "
+        "repeated command reuses finished runs.",
+        [common_parser(out="runs/recall", seed=False)],
     )
+    p.add_argument("--task", choices=("lag", "content", "taylor"),
+                   default="lag", help="which recall task")
     p.add_argument("--model", action="append", metavar="NAME",
                    choices=models.available(),
                    help=f"repeatable (default: {' '.join(DEFAULT_MODELS)})")
-    p.add_argument("--lags", default="8,16,32,64,128,256,512",
-                   help="recall lags K")
+    p.add_argument("--lags", help=f"lag task: the lags K, from 1 to 4096 "
+                   f"(default {DEFAULT_LAGS})")
+    p.add_argument("--window", type=int,
+                   help="content task: the window length (default 512): "
+                   "distances from 16 to window - 8")
+    p.add_argument("--lookbacks", help="taylor task: the lookbacks T "
+                   f"(default {DEFAULT_LOOKBACKS})")
+    p.add_argument("--seeds", type=int, default=3,
+                   help="seeds 0 .. SEEDS-1 of every model")
     p.add_argument("--epochs", type=int, default=50,
-                   help="epochs of every fit (train.py's default)")
+                   help="epochs of every fit but the tuned LSTM's")
+    p.add_argument("--tune-lstm", action=argparse.BooleanOptionalAction,
+                   default=True,
+                   help="choose the LSTM's lr and epochs on validation "
+                   "(--no-tune-lstm: --epochs, lr 5e-4)")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny tasks and 1 epoch (a check of the pipeline: "
+                   "lags 8,16; a 32-value content window; lookbacks 48,96)")
     return p
+
+
+def _sizes(text, flag):
+    """`--lags`/`--lookbacks` as distinct integers >= 1 (`UsageError`)."""
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise UsageError(f"{flag} must be a comma-separated list of "
+                         f"integers, got {text!r}")
+    try:
+        sizes = [int(item) for item in items]
+    except ValueError:
+        raise UsageError(
+            f"{flag} must be integers, got {text!r}") from None
+    if any(k < 1 for k in sizes):
+        raise UsageError(f"{flag}: every value must be >= 1, got {text!r}")
+    repeated = sorted({k for k in sizes if sizes.count(k) > 1})
+    if repeated:
+        raise UsageError(f"{flag}: {repeated[0]} is given twice")
+    return sizes
+
+
+def build(args):
+    """The `Suite` of a command, every argument checked (`UsageError`)."""
+    from kzoo.benchmarks.recall import suite
+    from kzoo.benchmarks.recall import tasks
+
+    names = args.model or DEFAULT_MODELS
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise UsageError(f"--model {repeated[0]} is given twice: give each "
+                         "model once")
+    for flag, value, task in (("--lags", args.lags, "lag"),
+                              ("--window", args.window, "content"),
+                              ("--lookbacks", args.lookbacks, "taylor")):
+        if value is not None and args.task != task:
+            raise UsageError(f"{flag} is for --task {task}, not "
+                             f"--task {args.task}")
+    if args.seeds < 1 or args.epochs < 1:
+        raise UsageError("--seeds and --epochs must be >= 1")
+    quick = QUICK if args.quick else {}
+    if args.task == "lag":
+        task = tasks.LagTask(**quick.get("lag", {}))
+        sizes = _sizes(quick.get("lags", DEFAULT_LAGS) if args.lags is None
+                       else args.lags, "--lags")
+        for lag in sizes:
+            task.check(lag)
+    elif args.task == "content":
+        options = dict(quick.get("content", {}))
+        if args.window is not None:
+            options["window"] = args.window
+        task = tasks.ContentTask(**options)
+        sizes = [task.window]
+    else:
+        task = tasks.TaylorTask()
+        sizes = _sizes(quick.get("lookbacks", DEFAULT_LOOKBACKS)
+                       if args.lookbacks is None else args.lookbacks,
+                       "--lookbacks")
+    grid = None
+    if args.tune_lstm:
+        grid = suite.QUICK_LSTM_GRID if args.quick else suite.LSTM_GRID
+    log = (lambda *a: None) if args.quiet else (
+        lambda *a: print(*a, flush=True))
+    return suite.Suite(args.task, task, names, sizes, args.seeds,
+                       quick.get("epochs", args.epochs),
+                       args.out, grid, log, 2 if args.verbose else 0)
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    from kzoo.benchmarks.recall import measure as recall
-    from kzoo.eval.tables import markdown_table
+    from kzoo.benchmarks.recall import report
 
-    names = args.model or DEFAULT_MODELS
-    try:
-        lags = [int(k) for k in args.lags.split(",")]
-    except ValueError:
-        raise UsageError(
-            f"--lags must be integers, got {args.lags!r}") from None
-    if args.epochs < 1 or any(k < 1 for k in lags):
-        raise UsageError("--epochs and every lag must be >= 1")
-    print("data: synthetic recall series x[t] = 0.97 x[t-K] + noise, 3000 "
-          f"values each, K in {', '.join(map(str, lags))}", flush=True)
-    log = (lambda *a: None) if args.quiet else print
-    rows = recall.recall(names, lags, args.epochs,
-                         os.path.join(args.out, "recall"), args.seed, log)
-    params = {r["model"]: r["params"] for r in rows}
-    best = recall.longest_recall(rows)
-    table = markdown_table(
-        ["model", "params", "largest K with NMSE < 0.1"]
-        + [f"K={k}" for k in lags],
-        [[n, params[n], best[n]] + [
-            f"{r['nmse']:.3f}" for r in rows if r["model"] == n]
-         for n in names])
-    text = f"## Synthetic recall ({args.epochs} epochs)\n\n{table}\n"
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "recall.md"), "w") as f:
-        f.write(text)
-    print(text)
+    plan = build(args)
+    plan.check()  # every run planned: bad input fails before any training
+    runs = sum(len(plan.candidates(n)) + plan.seeds - 1
+               for n in plan.models) * len(plan.sizes)
+    plan.log(f"task {plan.kind}: {len(plan.models)} model(s) x "
+             f"{len(plan.sizes)} size(s), {runs} runs in "
+             f"{os.path.join(plan.out, plan.kind)}")
+    results = plan.run()
+    results["quick"] = args.quick
+    text = report.write(args.out, results)
+    print(report.section(results))
+    if not args.quiet:
+        print(f"wrote {os.path.join(args.out, 'recall.md')}"
+              f" ({len(text.splitlines())} lines) and "
+              f"{os.path.join(args.out, f'recall_{plan.kind}.png')}")
     return 0
 
 

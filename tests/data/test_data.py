@@ -119,3 +119,27 @@ def test_chrono_split_has_no_leakage():
     assert val.min() > last_train_value
     assert np.all(np.diff(train) == 1) and np.all(np.diff(val) == 1)
     assert val.max() == count - 1
+
+
+def test_taylor_is_read_from_pmdarima():
+    pytest.importorskip("pmdarima", reason="the taylor extra: pip install "
+                        "'kzoo[taylor]'")
+    from pmdarima.datasets import load_taylor
+
+    taylor = data.load("taylor")
+    assert len(taylor.values) == 4032 and taylor.name == "taylor"
+    np.testing.assert_array_equal(taylor.values, load_taylor())
+    # A weekly period: a week back is far closer than half a week back.
+    x = taylor.values
+    assert np.corrcoef(x[336:], x[:-336])[0, 1] > 0.9
+    assert np.corrcoef(x[168:], x[:-168])[0, 1] < 0.8
+    part = data.load("taylor[0:3360]")
+    assert part.range == (0, 3360) and part.base_spec == "taylor"
+
+
+def test_taylor_without_pmdarima_names_the_extra(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pmdarima.datasets", None)
+    with pytest.raises(DataError, match=r'pip install "kzoo\[taylor\]"'):
+        data.load("taylor")

@@ -1,38 +1,62 @@
+"""Scoring: the threshold, the content task's positions, the study's calls."""
+
 import numpy as np
 import pytest
 
+from kzoo import data
 from kzoo.benchmarks.recall import measure
-
-from helpers import load_recipe
-
-
-def test_recall_series_depends_on_the_lag():
-    series = measure.recall_series(16, length=4000)
-    x = series.values
-    assert abs(x.std() - 1) < 0.15
-    lag = np.corrcoef(x[16:], x[:-16])[0, 1]
-    near = np.corrcoef(x[1:], x[:-1])[0, 1]
-    assert lag > 0.9 and abs(near) < 0.2
+from kzoo.benchmarks.recall import tasks
 
 
 def test_longest_recall():
     rows = [{"model": "a", "lag": 8, "nmse": 0.05},
             {"model": "a", "lag": 16, "nmse": 0.2},
-            {"model": "b", "lag": 8, "nmse": 0.5}]
+            {"model": "b", "lag": 8, "nmse": 0.5},
+            {"model": "b", "lag": 16, "nmse": None}]
     assert measure.longest_recall(rows) == {"a": 8, "b": 0}
 
 
+def test_content_scores_an_oracle_at_the_floor_and_noise_at_one():
+    task = tasks.ContentTask()
+    values = task.values()
+    z = data.ZScore.fit(values).transform(values)
+    starts, distances = task.recurrences()
+    source = {}
+    for r, d in zip(starts, distances):
+        for j in range(task.key, task.key + task.continuation):
+            source[r + j] = r + j - d
+
+    def oracle(z, targets):  # knows where each continuation was seen
+        return task.a * z[[source[t] for t in targets]]
+
+    scores = measure.content_scores(oracle, z, task)
+    assert scores["nmse"] == pytest.approx(task.floor, rel=0.15)
+    assert sorted(scores["bands"]) == [16, 32, 64, 128, 256]
+    blind = measure.content_scores(lambda z, t: np.zeros(len(t)), z, task)
+    assert blind["nmse"] == pytest.approx(1, abs=0.1)
+    # Only validation values are scored (after every training target).
+    count = len(z) - task.window
+    train, val = data.split_indices(count, task.window, "chrono")
+    seen = []
+    measure.content_scores(lambda z, t: seen.append(t) or np.zeros(len(t)),
+                           z, task)
+    assert seen[0].min() >= val[0] + task.window > train[-1] + task.window
+
+
+def test_distance_bands():
+    np.testing.assert_array_equal(
+        measure.distance_bands([16, 31, 32, 504]), [16, 16, 32, 256])
+
+
 @pytest.mark.slow
-def test_recall_recipe_tables(tmp_path, capsys):
-    recipe = load_recipe("recall")
-    out = tmp_path / "m"
-    assert recipe.cli(["--model", "vqlnmlp", "--lags", "8,12", "--epochs",
-                       "1", "--out", str(out)]) == 0
-    text = (out / "recall.md").read_text()
-    assert "| model | params | largest K with NMSE < 0.1 | K=8 | K=12 |" in text
-    assert "| vqlnmlp | 41 |" in text
-    # Recall runs split chronologically and know their window length.
-    runs = sorted(p for p in (out / "recall").glob("*/*") if p.is_dir())
-    assert len(runs) == 2 and all("chrono" in str(p) for p in runs)
-    assert recipe.cli(["--model", "gru", "--out", str(out)]) == 2
-    assert "invalid choice: 'gru'" in capsys.readouterr().err
+def test_the_study_calls_still_work(tmp_path):
+    # As kzoo.benchmarks.study.measure calls them: positional arguments.
+    log = []
+    metrics = measure.recall_run("linear", 8, 1, str(tmp_path), 0, {},
+                                 log.append)
+    assert metrics["nmse"] == metrics["val_mse_next"] > 0
+    again = measure.recall_run("linear", 8, 1, str(tmp_path), 0, {},
+                               log.append)
+    assert again["reused"] and again["nmse"] == metrics["nmse"]
+    rows = [{"model": "linear", "lag": 8, "nmse": metrics["val_mse_next"]}]
+    assert measure.longest_recall(rows)["linear"] in (0, 8)

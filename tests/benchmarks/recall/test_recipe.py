@@ -1,0 +1,76 @@
+"""recipes/recall.py: bad commands refused first, a quick run end to end."""
+
+import json
+
+import pytest
+
+from helpers import ONCE
+from helpers import load_recipe
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--model", "linear", "--model", "linear"],
+     "--model linear is given twice"),
+    (["--model", "gru"], "invalid choice: 'gru'"),
+    (["--lags", ""], "--lags must be a comma-separated list"),
+    (["--lags", "8,,16"], "--lags must be a comma-separated list"),
+    (["--lags", "8,x"], "--lags must be integers, got '8,x'"),
+    (["--lags", "8.5"], "--lags must be integers"),
+    (["--lags", "0,8"], "every value must be >= 1"),
+    (["--lags", "8,8"], "--lags: 8 is given twice"),
+    (["--lags", "8,8192"], "lag 8192: the lag task takes integer lags "
+     "from 1 to 4096"),
+    (["--task", "content", "--lags", "8"], "--lags is for --task lag"),
+    (["--task", "content", "--window", "10"], "--window 10: the content"),
+    (["--task", "taylor", "--lookbacks", "48,4000"],
+     "too short for time_steps=4000"),
+    (["--seeds", "0"], "--seeds and --epochs must be >= 1"),
+    (["--epochs", "0"], "--seeds and --epochs must be >= 1"),
+])
+def test_bad_commands_are_refused_before_anything_trains(tmp_path, capsys,
+                                                         argv, message):
+    if "taylor" in argv:
+        pytest.importorskip("pmdarima")
+    out = tmp_path / "r"
+    assert load_recipe("recall").cli(
+        ["--model", "linear", "--out", str(out)] + argv
+        if "--model" not in argv else ["--out", str(out)] + argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@ONCE
+@pytest.mark.slow
+def test_quick_runs_write_tables_and_plots(tmp_path, capsys):
+    pytest.importorskip("pmdarima")
+    recipe = load_recipe("recall")
+    out = tmp_path / "r"
+    base = ["--quick", "--out", str(out), "--model", "linear"]
+    assert recipe.cli(base + ["--model", "lstm", "--seeds", "2"]) == 0
+    text = (out / "recall.md").read_text()
+    assert "| model | params | largest K with NMSE < 0.1 | K=8 | K=16 |" in text
+    assert "| least-squares AR | - |" in text and "| floor (1 - a²) |" in text
+    assert "LSTM settings chosen on validation (lag K: settings): 8: lr=" \
+        in text
+    results = json.loads((out / "recall_lag.json").read_text())
+    assert {(r["model"], r["x"], r["seed"]) for r in results["rows"]} == {
+        (m, k, s) for m in ("linear", "lstm") for k in (8, 16)
+        for s in (0, 1)}
+    assert len(results["tuning"]) == 4  # 2 lrs x 1 epoch count x 2 lags
+    assert (out / "recall_lag.png").stat().st_size > 10_000
+    # Every run is a kzoo run, reused by the same command.
+    capsys.readouterr()
+    assert recipe.cli(base + ["--model", "lstm", "--seeds", "2"]) == 0
+    # linear: 2 lags x 2 seeds; lstm: 2 lags x (2 candidates + seed 1).
+    assert capsys.readouterr().out.count("(reused;") == 10
+    # The other tasks add their sections.
+    assert recipe.cli(base + ["--task", "content", "--seeds", "1"]) == 0
+    assert recipe.cli(base + ["--task", "taylor", "--seeds", "1"]) == 0
+    text = (out / "recall.md").read_text()
+    assert "| model | params | all distances | d in [8, 16) |" in text
+    assert "| seasonal naive (a week back) | - |" in text
+    assert "| linear | 49-97 |" in text  # taylor: T + 1 weights, T=48, 96
+    for task in ("lag", "content", "taylor"):
+        assert (out / f"recall_{task}.png").is_file()
