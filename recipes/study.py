@@ -2,8 +2,11 @@
 
     KERAS_BACKEND=jax python recipes/study.py --out runs/study
     python recipes/study.py --quick --out /tmp/study
-    python recipes/study.py --family mixer --method product2 --vocab 2^10,2^20
+    python recipes/study.py --family mixer --variant product2 --vocab 2^10,2^20
     python recipes/study.py --out runs/study --report-only   # tables so far
+
+Every flag is checked before anything trains or is written. The recipe
+ends with `os._exit` (see the end of this file).
 """
 
 import os
@@ -25,28 +28,48 @@ QUICK = {"vocabs": [32, 64], "seeds": 1, "epochs": 1,
 
 
 def vocab_list(text):
-    """`32,2^10,1024` as integers."""
+    """`32,2^10,1024` as integers (`UsageError` on a bad or repeated one)."""
     values = []
     for part in (p.strip() for p in text.split(",") if p.strip()):
         base, caret, exponent = part.partition("^")
         try:
-            values.append(int(base) ** int(exponent) if caret else int(part))
-        except ValueError:
+            if caret and not 0 <= int(exponent) <= 128:  # 4 heads of 2^32
+                raise UsageError(f"--vocab {part}: the exponent must be in "
+                                 "[0, 128]")
+            value = int(base) ** int(exponent) if caret else int(part)
+        except ValueError as error:
+            if isinstance(error, UsageError):
+                raise
             raise UsageError(f"--vocab takes integers or 2^K, got {part!r}"
                              ) from None
-    if not values or min(values) < 2:
-        raise UsageError(f"--vocab needs vocabularies >= 2, got {text!r}")
+        if value < 2:
+            raise UsageError(f"--vocab needs vocabularies >= 2, got {part}")
+        if value in values:
+            raise UsageError(f"--vocab gives {value} twice (as {part})")
+        values.append(value)
+    if not values:
+        raise UsageError(f"--vocab names no vocabulary, got {text!r}")
     return values
+
+
+def name_list(flag, text, valid):
+    """A comma-separated list of distinct names out of `valid`."""
+    from kzoo.benchmarks.study import design
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    design.check_names(flag, names, tuple(valid))
+    return names
 
 
 def parser():
     from kzoo.benchmarks.study import design as study
+    from kzoo.models.registry import NEW_TRAINING
 
     p = make_parser(
         __file__,
         "Does a bigger codebook vocabulary buy long-term memory, and which "
         "remedy buys most for least? For effective vocabularies 2^5 to 2^20 "
-        "and each method (flat table, product codebooks with 2 and 4 heads, "
+        "and each variant (flat table, product codebooks with 2 and 4 heads, "
         "cache hierarchy inc and dec, hierarchy of product levels), in the "
         "per-token (vqlnpemlp-shaped) and time-mixing (vqmixer-shaped) "
         "families, over --seeds seeds: val_mse_next and regressive MSE on "
@@ -54,21 +77,26 @@ def parser():
         "parameters, rows stored, step time and peak memory; the LSTM at "
         "its reference settings as the line to beat. Writes OUT/study.md, "
         "OUT/study.csv, OUT/study_quality.png and OUT/study_cost.png; "
-        "re-running the same command skips finished cells.",
+        "re-running the same command reuses the cells it measured (and "
+        "measures again those that failed or were skipped under another "
+        "--limit-minutes); a cell measured with other settings is refused. "
+        "Two identical studies at once share the cells.",
         [common_parser(out="runs/study", seed=False)],
     )
     p.add_argument("--family", default=",".join(study.FAMILIES),
                    help=f"comma-separated subset of "
                    f"{','.join(study.FAMILIES)}")
-    p.add_argument("--method", default=",".join(study.METHODS),
-                   help=f"comma-separated subset of {','.join(study.METHODS)}")
+    p.add_argument("--variant", "--method", dest="variant",
+                   default=",".join(study.VARIANTS),
+                   help="comma-separated subset of "
+                   f"{','.join(study.VARIANTS)} (--method: the same)")
     p.add_argument("--vocab", default=DEFAULT_VOCABS,
                    help="effective vocabularies (integers or 2^K)")
     p.add_argument("--seeds", type=int, default=3, help="seeds per cell")
     p.add_argument("--epochs", type=int,
                    help="epochs of every run (default "
-                   f"{study.STUDY_TRAINING['epochs']}, with the best epoch "
-                   "kept)")
+                   f"{NEW_TRAINING['epochs']} for the cells, the "
+                   "LSTM's reference epochs for it; the best epoch kept)")
     p.add_argument("--limit-minutes", type=float, default=10.0,
                    help="skip a cell whose one run is estimated longer")
     p.add_argument("--in-process", action="store_true",
@@ -79,7 +107,7 @@ def parser():
                    "cells finished so far (the others marked not measured "
                    "yet), e.g. while the study runs in another terminal")
     p.add_argument("--quick", action="store_true",
-                   help="every method at two small vocabularies, one seed, "
+                   help="every variant at two small vocabularies, one seed, "
                    "one epoch, in this process (checks the output)")
     return p
 
@@ -93,14 +121,22 @@ def main(argv=None):
     if not args.limit_minutes > 0:
         raise UsageError(f"--limit-minutes must be > 0, got "
                          f"{args.limit_minutes}")
+    from kzoo.benchmarks.study import design
+
+    families = name_list("--family", args.family, design.FAMILIES)
+    variants = name_list("--variant", args.variant, design.VARIANTS)
+    vocabs = vocab_list(args.vocab)
     quick = QUICK if args.quick else {}
+    # Children and the JAX cache see the same folder whatever their cwd.
+    out = os.path.abspath(args.out)
+    if args.report_only and not os.path.isdir(os.path.join(out, "cells")):
+        raise UsageError(f"--out {args.out}: no study there (no cells/ "
+                         "folder), nothing to report")
     print("data: y_w (the reference series) and the synthetic recall "
           "series", flush=True)
     text = study_suite.run_study(
-        [f for f in args.family.split(",") if f],
-        [m for m in args.method.split(",") if m],
-        quick.get("vocabs") or vocab_list(args.vocab),
-        quick.get("seeds", args.seeds), args.out,
+        families, variants, quick.get("vocabs") or vocabs,
+        quick.get("seeds", args.seeds), out,
         epochs=quick.get("epochs", args.epochs),
         limit_s=None if args.quick else 60 * args.limit_minutes,
         in_process=args.in_process or args.quick, quick=quick.get("cell"),
@@ -115,4 +151,11 @@ def cli(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(cli())
+    code = cli()
+    # Everything is on disk by now (every cell and table is written and
+    # closed before `cli` returns). Interpreter teardown with JAX's and
+    # TensorFlow's threads still alive can crash (exit 139) after an
+    # interrupt: end the process without it, having flushed what it said.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,10 +1,11 @@
 """The vocabulary study: does a bigger codebook buy memory, and how best?
 
 The reference notes claim that a larger vocabulary gives the codebook
-model more long-term memory and propose three remedies for its cost:
-a bigger flat table (solution 1), product codebooks (2), a cache
-hierarchy (3) and hierarchies of product levels (2+3). This module maps an
-*effective vocabulary* `V` onto each method:
+model more long-term memory, and propose three remedies for its cost: a
+bigger flat table (solution 1), product codebooks (2) and a cache
+hierarchy (3); the study adds their combination, hierarchies of product
+levels (2+3). This module maps an *effective vocabulary* `V` onto each
+of the study's six variants of those four:
 
 - `flat`: one table of `V` rows.
 - `product2`, `product4`: 2 or 4 heads of `round(V ** (1/h))` rows each
@@ -17,20 +18,24 @@ hierarchy (3) and hierarchies of product levels (2+3). This module maps an
   a 2-head product codebook of `r/4`, `r/2`, `r` rows per head, `r =
   round(sqrt(V))`.
 
-Each method runs in two families at otherwise fixed hyperparameters: the
+Each variant runs in two families at otherwise fixed hyperparameters: the
 reference's per-token model (the `vqlnpemlp` shape) and its time-mixing
-counterpart (the `vqmixer` shape). A *cell* (family, method, vocabulary)
-is measured over several seeds on the reference series (`val_mse_next`,
-regressive MSE; random split, reference protocol) and, for the mixers, on
-the synthetic recall task (the largest lag with NMSE < 0.1); the
-per-token models see one step only, so recall is not measured for them.
+counterpart (the `vqmixer` shape), trained as kzoo's own models are
+(`kzoo.models.registry.NEW_TRAINING`). A *cell* (family, variant,
+vocabulary) is measured over several seeds on the reference series
+(`val_mse_next`, regressive MSE; random split, reference protocol) and,
+for the mixers, on the synthetic recall task (the largest lag with NMSE <
+0.1); the per-token models see one step only, so recall is not measured
+for them.
 """
 
 import math
 
 from kzoo import models
 from kzoo.errors import UsageError
+from kzoo.layers.checks import MAX_INT32
 from kzoo.models.registry import NEW_TRAINING
+from kzoo.training.plan import available_memory
 
 FAMILIES = {
     "per-token": {"flat": "vqlnpemlp", "product": "mhvqlnpemlp",
@@ -40,71 +45,128 @@ FAMILIES = {
               "product_hierarchy": "mhcachevqmixer"},
 }
 # Fixed hyperparameters of each family (besides the registry defaults of
-# its models): every method has the positional encoding of vqlnpemlp.
+# its models): every variant has the positional encoding of vqlnpemlp.
 # Every table of 2^14 rows or more (flat, a product head or a hierarchy
 # level) is read 8192 rows at a time (`read_chunk="auto"`: same values,
 # memory bounded by the chunk), so that 2^20 flat rows fit.
 FAMILY_SETTINGS = {"per-token": {"d_model": 32, "pe": "randn",
                                  "read_chunk": "auto"},
                    "mixer": {"d_model": 32, "read_chunk": "auto"}}
-METHODS = ("flat", "product2", "product4", "inc", "dec", "product_inc")
-METHOD_LABELS = {
+VARIANTS = ("flat", "product2", "product4", "inc", "dec", "product_inc")
+VARIANT_LABELS = {
     "flat": "1: flat", "product2": "2: product, 2 heads",
     "product4": "2: product, 4 heads", "inc": "3: hierarchy inc",
     "dec": "3: hierarchy dec", "product_inc": "2+3: product hierarchy inc",
 }
-# How the study trains: as kzoo's own models and the benchmarks do, on the
-# reference protocol's random split.
-STUDY_TRAINING = NEW_TRAINING
 RECALL_LAGS = (8, 32, 128)
 RECALL_EPOCHS = 30
+
+
+def vocab_label(vocab):
+    """`2^K` for a power of two, else the number."""
+    exponent = math.log2(vocab)
+    return f"2^{exponent:.0f}" if exponent == int(exponent) else str(vocab)
 
 
 def _pow2(value):
     return max(2, int(round(value)))
 
 
-def method_settings(method, vocab):
+def variant_settings(variant, vocab):
     """`(model kind, hyperparameters, effective vocabulary, rows stored)`.
 
     `kind` is a key of `FAMILIES[family]`.
     """
-    if method == "flat":
+    if variant == "flat":
         return "flat", {"vocab_size": vocab}, vocab, vocab
-    if method in ("product2", "product4"):
-        heads = 2 if method == "product2" else 4
+    if variant in ("product2", "product4"):
+        heads = 2 if variant == "product2" else 4
         rows = _pow2(vocab ** (1.0 / heads))
         return ("product", {"vocab_size": rows, "n_head": heads},
                 rows**heads, heads * rows)
-    if method in ("inc", "dec"):
+    if variant in ("inc", "dec"):
         sizes = [_pow2(vocab / 16), _pow2(vocab / 4), vocab]
-        if method == "dec":
+        if variant == "dec":
             sizes = sizes[::-1]
-        return ("hierarchy", {"sizes": tuple(sizes), "order": method},
+        return ("hierarchy", {"sizes": tuple(sizes), "order": variant},
                 vocab, sum(sizes))
-    if method == "product_inc":
+    if variant == "product_inc":
         per_head = _pow2(math.sqrt(vocab))
         sizes = [_pow2(per_head / 4), _pow2(per_head / 2), per_head]
         return ("product_hierarchy",
                 {"sizes": tuple(sizes), "order": "inc", "n_head": 2},
                 per_head**2, 2 * sum(sizes))
-    raise UsageError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
+    raise UsageError(f"unknown variant {variant!r}; valid: "
+                     f"{', '.join(VARIANTS)}")
 
 
-def cell_settings(family, method, vocab):
+def cell_settings(family, variant, vocab):
     """The model name and every hyperparameter of one cell."""
-    kind, settings, effective, rows = method_settings(method, vocab)
+    kind, settings, effective, rows = variant_settings(variant, vocab)
     name = FAMILIES[family][kind]
     defaults = models.spec(name).defaults
-    settings = {**FAMILY_SETTINGS[family], **STUDY_TRAINING, **settings}
+    settings = {**FAMILY_SETTINGS[family], **NEW_TRAINING, **settings}
     if "sizes" in settings and len(set(settings["sizes"])) < 3:
-        raise UsageError(f"V={vocab} is too small for a three-level "
-                         "hierarchy")
+        raise UsageError(f"V={vocab_label(vocab)} is too small for a "
+                         "three-level hierarchy")
     return name, {k: v for k, v in settings.items() if k in defaults}, \
         effective, rows
 
 
-def plan_cells(families, methods, vocabs):
-    """Every `(family, method, vocab)` cell, in the order they run."""
-    return [(family, method, vocab) for family in families
-            for method in methods for vocab in vocabs]
+def check_names(what, names, valid):
+    """`UsageError` unless `names` is a non-empty list of distinct `valid`."""
+    if not names:
+        raise UsageError(f"{what} names nothing; valid: {', '.join(valid)}")
+    for name in names:
+        if name not in valid:
+            raise UsageError(f"{what}: unknown {name!r}; valid: "
+                             f"{', '.join(valid)}")
+        if names.count(name) > 1:
+            raise UsageError(f"{what} names {name!r} twice")
+
+
+def check_cell(family, variant, vocab):
+    """`UsageError` unless the cell's model can be built on this machine.
+
+    Its hyperparameters (`models.spec(...).hparams`), every table's rows
+    (an int32 index) and the tables' memory (at most half of the memory
+    available, as `kzoo.training` checks before a run) are checked without
+    building anything.
+    """
+    name, settings, _, rows = cell_settings(family, variant, vocab)
+    hparams = models.spec(name).hparams(**settings)
+    tables = list(hparams.get("sizes", ())) + (
+        [hparams["vocab_size"]] if "vocab_size" in hparams else [])
+    if max(tables) > MAX_INT32:
+        raise UsageError(f"V={vocab_label(vocab)}: the {variant} variant "
+                         f"would need a table of {max(tables)} rows (at most "
+                         f"{MAX_INT32})")
+    need = 4 * rows * hparams["d_model"] / hparams.get("n_head", 1)
+    free = available_memory()
+    if free and need > free / 2:
+        raise UsageError(
+            f"V={vocab_label(vocab)}: the {variant} tables need "
+            f"{need / 2**30:.3g} GiB, more than half of the "
+            f"{free / 2**30:.3g} GiB of memory available; choose smaller "
+            "vocabularies")
+
+
+def plan_cells(families, variants, vocabs):
+    """Every `(family, variant, vocab)` cell, in the order they run.
+
+    Every name and cell is checked first (`check_names`, `check_cell`):
+    `UsageError` names the first bad one before anything runs.
+    """
+    check_names("family", families, tuple(FAMILIES))
+    check_names("variant", variants, VARIANTS)
+    if not vocabs:
+        raise UsageError("no vocabulary given")
+    for vocab in vocabs:
+        if vocabs.count(vocab) > 1:
+            raise UsageError(f"vocabulary {vocab_label(vocab)} is given "
+                             "twice")
+    cells = [(family, variant, vocab) for family in families
+             for variant in variants for vocab in vocabs]
+    for cell in cells:
+        check_cell(*cell)
+    return cells

@@ -1,13 +1,20 @@
 """Measuring one cell of the vocabulary study (`kzoo.benchmarks.study.design`).
 
-    KERAS_BACKEND=jax python -m kzoo.benchmarks.design.measure CONFIG_JSON
+    KERAS_BACKEND=jax python -m kzoo.benchmarks.study.measure CONFIG_JSON
 
 runs one cell in a fresh process (so its peak RSS is its own) and prints
 `RESULT <json>`; `measure_cell` does the same in the calling process.
+
+Every result holds its `key` (`result_key`): everything that produced it
+(model and every hyperparameter, seeds, recall lags and epochs, horizon,
+backend, `VERSION` of this code) and, for a cell skipped by the time
+limit, that limit (`limit_s`). A study reuses a result only under the
+same key.
 """
 
 import contextlib
 import json
+import math
 import os
 import resource
 import signal
@@ -15,13 +22,44 @@ import sys
 import threading
 import time
 
+import keras
 import numpy as np
 
 from kzoo import data
+from kzoo import models
 from kzoo import training
 from kzoo.benchmarks.recall import measure as recall
 from kzoo.benchmarks.study import design
 from kzoo.eval.predict import evaluate_run
+
+# The version of what a result means: raise it whenever a change here or
+# in `design` changes what a cell measures, so that older results are not
+# mixed with newer ones (a study refuses them).
+VERSION = 2
+
+
+def result_key(config):
+    """What produces the result of `config` (a cell or the reference)."""
+    if config.get("reference"):
+        name, settings = "lstm", {}
+        with_recall = True
+    else:
+        name, settings, _, _ = design.cell_settings(
+            config["family"], config["variant"], config["vocab"])
+        with_recall = config["family"] == "mixer"
+    if config.get("epochs"):
+        settings["epochs"] = config["epochs"]
+    hparams = models.spec(name).hparams(**settings)
+    recall_plan = None
+    if with_recall:
+        recall_plan = {
+            "lags": list(config.get("recall_lags", design.RECALL_LAGS)),
+            "epochs": config.get("recall_epochs", design.RECALL_EPOCHS)}
+    return jsonable({
+        "version": VERSION, "backend": keras.backend.backend(),
+        "model": name, "hparams": hparams, "seeds": list(config["seeds"]),
+        "series": "y_w", "split": "random",
+        "horizon": config.get("horizon"), "recall": recall_plan})
 
 
 class StepTooSlow(BaseException):
@@ -92,21 +130,23 @@ def step_seconds(name, settings, series, repeats=2, limit_s=None):
 def measure_cell(config, log=print):
     """One cell: a dict with the cell's rows (one per seed) or why skipped.
 
-    `config`: `family`, `method`, `vocab`, `seeds`, `out`, `limit_s` (skip a
-    cell whose single run is estimated longer, from the time of a training
-    step; `None`: no estimate, no step time), and optionally `epochs`,
-    `recall_epochs`, `recall_lags`, `horizon` (regressive steps; default to
-    the end of the series).
+    `config`: `family`, `variant`, `vocab`, `seeds`, `out`, `limit_s` (skip
+    a cell whose single run is estimated longer, from the time of a
+    training step; `None`: no estimate, no step time), and optionally
+    `epochs`, `recall_epochs`, `recall_lags`, `horizon` (regressive steps;
+    default to the end of the series).
     """
-    family, method, vocab = config["family"], config["method"], config["vocab"]
-    name, settings, effective, rows = design.cell_settings(family, method,
+    family, variant = config["family"], config["variant"]
+    vocab = config["vocab"]
+    name, settings, effective, rows = design.cell_settings(family, variant,
                                                           vocab)
     if config.get("epochs"):
         settings["epochs"] = config["epochs"]
-    cell = {"family": family, "method": method, "vocab": vocab,
+    cell = {"family": family, "variant": variant, "vocab": vocab,
             "model": name, "effective_vocab": effective, "rows": rows,
             "settings": {k: list(v) if isinstance(v, tuple) else v
-                         for k, v in settings.items()}}
+                         for k, v in settings.items()},
+            "key": result_key(config)}
     series = data.load("y_w")
     if config.get("limit_s"):
         try:
@@ -115,12 +155,14 @@ def measure_cell(config, log=print):
         except StepTooSlow:
             cell["skipped"] = (f"one training step took over "
                                f"{config['limit_s'] / 60:.0f} min")
+            cell["key"]["limit_s"] = config["limit_s"]
             return cell
         cell["step_ms"] = 1000 * step
         estimate = step * run_steps
         if estimate > config["limit_s"]:
             cell["skipped"] = (f"one run would take ~{estimate / 60:.0f} min "
                                f"(> {config['limit_s'] / 60:.0f})")
+            cell["key"]["limit_s"] = config["limit_s"]
             return cell
     cell["runs"] = _runs(name, settings, config, family == "mixer", log)
     cell["peak_rss_mb"] = resource.getrusage(
@@ -147,7 +189,8 @@ def _recall(name, settings, seed, config, log):
 def measure_reference(config, log=print):
     """The LSTM at its reference settings: the line the study must beat."""
     overrides = {"epochs": config["epochs"]} if config.get("epochs") else {}
-    return {"family": "reference", "method": "lstm", "model": "lstm",
+    return {"family": "reference", "variant": "lstm", "model": "lstm",
+            "key": result_key(config),
             "runs": _runs("lstm", overrides, config, True, log)}
 
 
@@ -174,12 +217,15 @@ def _runs(name, settings, config, with_recall, log):
 
 
 def jsonable(value):
+    """`value` as strict JSON: lists for tuples, `None` for NaN and inf."""
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     if isinstance(value, (np.floating, np.integer)):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
 
 

@@ -38,21 +38,19 @@ def _format(mean, std, key):
     return f"{mean:.3g} ± {std:.1g}"
 
 
-def vocab_label(vocab):
-    exponent = math.log2(vocab)
-    return f"2^{exponent:.0f}" if exponent == int(exponent) else str(vocab)
+vocab_label = design.vocab_label
 
 
 def table(cells, family, key, reference=None):
-    """Methods as rows, vocabularies as columns, one measure."""
+    """Variants as rows, vocabularies as columns, one measure."""
     mine = [c for c in cells if c["family"] == family]
     vocabs = sorted({c["vocab"] for c in mine})
     lines = []
-    for method in design.METHODS:
-        row = [design.METHOD_LABELS[method]]
+    for variant in design.VARIANTS:
+        row = [design.VARIANT_LABELS[variant]]
         present = False
         for vocab in vocabs:
-            cell = next((c for c in mine if c["method"] == method
+            cell = next((c for c in mine if c["variant"] == variant
                          and c["vocab"] == vocab), None)
             if cell is None:
                 row.append("")
@@ -68,7 +66,7 @@ def table(cells, family, key, reference=None):
     if reference is not None and key in dict(QUALITY):
         value = _format(*stats(reference, key), key)
         lines.append(["LSTM (reference settings)"] + [value] * len(vocabs))
-    header = ["method \\ effective vocabulary"] + [vocab_label(v)
+    header = ["variant \\ effective vocabulary"] + [vocab_label(v)
                                                    for v in vocabs]
     return markdown_table(header, lines)
 
@@ -105,16 +103,17 @@ def plots(path_prefix, cells, reference, families):
     for col, family in enumerate(families):
         for row, key in enumerate(measures):
             ax = axes[row][col]
-            for method in design.METHODS:
+            for variant in design.VARIANTS:
                 points = sorted(
                     (c["effective_vocab"], *stats(c, key)) for c in cells
-                    if c["family"] == family and c["method"] == method
+                    if c["family"] == family and c["variant"] == variant
                     and "skipped" not in c)
                 points = [p for p in points if not math.isnan(p[1])]
                 if points:
                     x, y, err = zip(*points)
                     ax.errorbar(x, y, yerr=err, marker="o", ms=3, lw=1,
-                                capsize=2, label=design.METHOD_LABELS[method])
+                                capsize=2,
+                                label=design.VARIANT_LABELS[variant])
             if reference is not None:
                 mean = stats(reference, key)[0]
                 if not math.isnan(mean):
@@ -126,30 +125,34 @@ def plots(path_prefix, cells, reference, families):
             ax.set_xlabel("effective vocabulary")
             ax.set_title(f"{family}: {dict(QUALITY)[key]}", fontsize=9)
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=6)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=6)
     written.append(save_figure(fig, f"{path_prefix}_quality.png"))
 
     fig, axes = plt.subplots(1, len(families), figsize=(6 * len(families), 4),
                              dpi=100, squeeze=False)
     for col, family in enumerate(families):
         ax = axes[0][col]
-        for method in design.METHODS:
+        for variant in design.VARIANTS:
             points = [(c["rows"], stats(c, "val_mse_next")[0]) for c in cells
-                      if c["family"] == family and c["method"] == method
+                      if c["family"] == family and c["variant"] == variant
                       and "skipped" not in c]
             points = sorted(p for p in points if not math.isnan(p[1]))
             if points:
                 ax.plot(*zip(*points), "o-", ms=3, lw=1,
-                        label=design.METHOD_LABELS[method])
-        if reference is not None:
-            ax.axhline(stats(reference, "val_mse_next")[0], color="k",
-                       ls="--", lw=1, label="LSTM (reference)")
+                        label=design.VARIANT_LABELS[variant])
+        line = math.nan if reference is None else stats(
+            reference, "val_mse_next")[0]
+        if not math.isnan(line):
+            ax.axhline(line, color="k", ls="--", lw=1,
+                       label="LSTM (reference)")
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("codebook rows stored (memory)")
         ax.set_ylabel("val_mse_next")
         ax.set_title(f"{family}: quality against rows stored", fontsize=9)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=6)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=6)
     written.append(save_figure(fig, f"{path_prefix}_cost.png"))
     return written

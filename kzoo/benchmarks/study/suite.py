@@ -1,40 +1,40 @@
 """Running the vocabulary study: cells, resumption, outputs.
 
-Every cell's result is kept in `OUT/cells/<family>_<method>_<vocab>.json`
-as soon as it is measured (written atomically), so re-running the same
-command skips finished cells; the runs inside are kzoo run directories,
-which `kzoo.training` reuses too. Cells run in their own process (their
-peak RSS is theirs) unless `in_process`.
+Every cell's result is kept in `OUT/cells/<family>_<variant>_<vocab>.json`
+(the LSTM's in `OUT/cells/reference.json`) as soon as it is measured,
+written atomically (`kzoo.storage.write_json`); the runs inside are kzoo
+run directories, which `kzoo.training` reuses too. Cells run in their own
+process (their peak RSS is theirs) unless `in_process`.
+
+Re-running a study reuses a result only where its `key` (everything that
+produced it, `kzoo.benchmarks.study.measure.result_key`) is the one the
+command asks for; a finished result under another key is refused with one
+line naming the difference (nothing is overwritten: give the same flags
+or another `--out`). A result that is not final is measured again: a
+cell whose measurement failed (its process killed, say by the OOM
+killer), a cell skipped under another time limit, a damaged file.
+
+A cell is measured under a lock (`cells/<cell>.lock`): a second identical
+study started meanwhile leaves the cells the first holds, measures the
+others, then waits for the held ones and reads what the first measured.
 """
 
-import json
 import os
+import signal
 import time
 
 from kzoo import backend as kzoo_backend
+from kzoo import storage
 from kzoo.benchmarks import child
 from kzoo.benchmarks.study import design
 from kzoo.benchmarks.study import measure
 from kzoo.benchmarks.study import report
-from kzoo.data import DataError
+from kzoo.benchmarks.study import reuse
+from kzoo.errors import DataError
+from kzoo.errors import RunBusy
 
 
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None  # missing or damaged: measured again
-
-
-def _write(path, value):
-    temporary = f"{path}.tmp-{os.getpid()}"
-    with open(temporary, "w", encoding="utf-8") as f:
-        json.dump(value, f, indent=1)
-    os.replace(temporary, path)
-
-
-def _measure(config, in_process, log):
+def _measure(config, in_process):
     if in_process:
         measured = (measure.measure_reference if config.get("reference")
                     else measure.measure_cell)
@@ -46,19 +46,41 @@ def _measure(config, in_process, log):
     try:
         return child.run("kzoo.benchmarks.study.measure", config, env)
     except child.ChildFailed as failure:
-        return {**config, "skipped": f"failed: {failure}"}
+        from kzoo.training import interrupts
+
+        if (failure.returncode in (-signal.SIGTERM, 128 + signal.SIGTERM)
+                and interrupts.received() is not None):
+            # SIGTERM reached this process's group: stopped, not failed
+            # (`child.run` waited for the child; nothing is written).
+            # SIGINT raises `KeyboardInterrupt` in `child.run` itself.
+            raise interrupts.Terminated from None
+        return {**_stub(config), "key": measure.result_key(config),
+                "failed": str(failure), "skipped": f"failed: {failure}"}
 
 
-def run_study(families, methods, vocabs, seeds, out, epochs=None,
+def _stub(config):
+    """What the report needs of a cell that has no measurement."""
+    if config.get("reference"):
+        return {"family": "reference", "variant": "lstm", "model": "lstm"}
+    _, _, effective, rows = design.variant_settings(config["variant"],
+                                                    config["vocab"])
+    return {"family": config["family"], "variant": config["variant"],
+            "vocab": config["vocab"], "effective_vocab": effective,
+            "rows": rows}
+
+
+def run_study(families, variants, vocabs, seeds, out, epochs=None,
               limit_s=600.0, in_process=False, quick=None, measure=True,
               log=print):
     """Measure every cell (and the LSTM); write study.md/.csv and plots.
 
     Args:
-        families, methods, vocabs: the cells (`kzoo.benchmarks.study.design`).
+        families, variants, vocabs: the cells
+            (`kzoo.benchmarks.study.design`).
         seeds: seeds per cell.
         out: output directory.
-        epochs: epochs of every run (default `design.STUDY_TRAINING`'s).
+        epochs: epochs of every run (default the models' own,
+            `kzoo.models.registry.NEW_TRAINING`'s for the cells).
         limit_s: skip a cell whose single run is estimated longer (`None`:
             no estimate).
         in_process: measure in this process (peak RSS is then this
@@ -71,83 +93,104 @@ def run_study(families, methods, vocabs, seeds, out, epochs=None,
 
     Returns:
         The markdown of `study.md`.
+
+    Raises:
+        UsageError: a bad family, variant or vocabulary (before anything
+            runs or is written).
+        DataError: `out` holds a result measured otherwise, or (with
+            `measure=False`) no study at all.
     """
-    for family in families:
-        if family not in design.FAMILIES:
-            raise DataError(f"unknown family {family!r}; valid: "
-                            f"{', '.join(design.FAMILIES)}")
-    for method in methods:
-        if method not in design.METHODS:
-            raise DataError(f"unknown method {method!r}; valid: "
-                            f"{', '.join(design.METHODS)}")
+    plan = design.plan_cells(families, variants, vocabs)
+    out = os.path.abspath(out)
     cells_dir = os.path.join(out, "cells")
-    os.makedirs(cells_dir, exist_ok=True)
+    if not measure and not os.path.isdir(cells_dir):
+        raise DataError(f"{out} holds no study (no {cells_dir}): nothing to "
+                        "report; check --out")
     common = {"seeds": list(range(seeds)), "out": os.path.join(out, "runs"),
               "limit_s": limit_s, "jax_cache": os.path.join(out, ".jax_cache"),
               **(quick or {})}
-    # Seeds and cells of one architecture share compiled steps (JAX).
-    kzoo_backend.enable_compilation_cache(common["jax_cache"])
     if epochs:
         common["epochs"] = epochs
-    plan = design.plan_cells(families, methods, vocabs)
-    for family, method, vocab in plan:  # every cell valid before any run
-        design.cell_settings(family, method, vocab)
-    began = time.monotonic()
-    reference = _cell(os.path.join(cells_dir, "reference.json"),
-                      {**common, "reference": True}, in_process, log,
-                      "the LSTM (reference settings)", measure)
-    cells = []
-    for i, (family, method, vocab) in enumerate(plan, start=1):
-        path = os.path.join(cells_dir, f"{family}_{method}_{vocab}.json")
-        label = (f"[{i}/{len(plan)}] {family}, {design.METHOD_LABELS[method]},"
-                 f" V={report.vocab_label(vocab)}")
-        cells.append(_cell(path, {**common, "family": family,
-                                  "method": method, "vocab": vocab},
-                           in_process, log, label, measure))
-        elapsed = time.monotonic() - began
-        log(f"    {elapsed / 60:.1f} min so far")
+    jobs = [(os.path.join(cells_dir, "reference.json"),
+             {**common, "reference": True}, "the LSTM (reference settings)")]
+    for i, (family, variant, vocab) in enumerate(plan, start=1):
+        label = (f"[{i}/{len(plan)}] {family}, "
+                 f"{design.VARIANT_LABELS[variant]}, "
+                 f"V={report.vocab_label(vocab)}")
+        jobs.append((os.path.join(cells_dir, f"{family}_{variant}_{vocab}"
+                                  ".json"),
+                     {**common, "family": family, "variant": variant,
+                      "vocab": vocab}, label))
+    if not measure:
+        results = [_report_only(path, config, log, label)
+                   for path, config, label in jobs]
+    else:
+        os.makedirs(cells_dir, exist_ok=True)
+        # Seeds and cells of one architecture share compiled steps (JAX).
+        kzoo_backend.enable_compilation_cache(common["jax_cache"])
+        results = _measure_all(jobs, in_process, log)
+    reference, cells = results[0], results[1:]
     text = report.study_markdown(cells, reference, families)
     with open(os.path.join(out, "study.md"), "w", encoding="utf-8") as f:
         f.write(text)
     _csv(os.path.join(out, "study.csv"),
          cells + ([reference] if reference else []))
-    report.plots(os.path.join(out, "study"), cells, reference,
-                       families)
+    report.plots(os.path.join(out, "study"), cells, reference, families)
     return text
 
 
-def _check_same_study(path, cell, config):
-    """A finished cell must have been measured as this command asks."""
-    seeds = [run.get("seed") for run in cell.get("runs") or ()]
-    epochs = (cell.get("settings") or {}).get("epochs")
-    wanted = config.get("epochs") or design.STUDY_TRAINING["epochs"]
-    if (seeds and seeds != config["seeds"]) or (epochs and epochs != wanted):
-        measured = f"seeds {seeds}" + (f" and {epochs} epochs" if epochs
-                                         else "")
-        raise DataError(
-            f"{path} was measured with {measured}, "
-            f"this command asks for seeds {config['seeds']} and {wanted}: "
-            "give the same --seeds and --epochs, or another --out")
+def _measure_all(jobs, in_process, log):
+    """Every job's result: the held ones (another study) waited for last."""
+    began = time.monotonic()
+    results = [None] * len(jobs)
+    held = []
+    for i, job in enumerate(jobs):
+        try:
+            results[i] = _cell(*job, in_process, log, wait=False)
+        except RunBusy as busy:
+            log(f"{job[2]}: {busy}")
+            held.append(i)
+        log(f"    {(time.monotonic() - began) / 60:.1f} min so far")
+    for i in held:
+        log(f"{jobs[i][2]}: waiting for the other study")
+        results[i] = _cell(*jobs[i], in_process, log, wait=True)
+    failed = sum(1 for r in results if "failed" in r)
+    if failed:
+        log(f"{failed} of {len(jobs)} measurements failed (kept for the "
+            "report): re-run the same command to measure them again")
+    return results
 
 
-def _cell(path, config, in_process, log, label, measure=True):
-    cell = _read(path)
+def _report_only(path, config, log, label):
+    cell, why = reuse.verdict(path, config)
     if cell is not None:
-        _check_same_study(path, cell, config)
-        log(f"{label}: done before")
+        log(f"{label}: reused from {path}" + (f" ({why})" if why else ""))
         return cell
-    if not measure:
-        log(f"{label}: not measured yet")
-        if config.get("reference"):
-            return None
-        _, _, effective, rows = design.method_settings(config["method"],
-                                                      config["vocab"])
-        return {"family": config["family"], "method": config["method"],
-                "vocab": config["vocab"], "effective_vocab": effective,
-                "rows": rows, "skipped": "not measured yet"}
-    log(f"{label}: measuring")
-    cell = _measure(config, in_process, log)
-    _write(path, cell)
+    log(f"{label}: not measured yet" + (f" ({why})" if why else ""))
+    if config.get("reference"):
+        return None
+    return {**_stub(config), "skipped": "not measured yet"}
+
+
+def _cell(path, config, label, in_process, log, wait):
+    cell, why = reuse.verdict(path, config)
+    if cell is not None and why is None:
+        log(f"{label}: done before, reused from {path}")
+        return cell
+    lock = storage.FileLock(
+        path[:-len(".json")] + ".lock", wait=wait, what="this cell",
+        hint="this study reads its result once it is done")
+    with lock:
+        cell, why = reuse.verdict(path, config)  # measured meanwhile?
+        if cell is not None and why is None:
+            log(f"{label}: measured by another study, reused from {path}")
+            return cell
+        log(f"{label}: measuring" + (f" again: {why}" if why else ""))
+        cell = _measure(config, in_process)
+        storage.write_json(path, cell, indent=1)
+    if "failed" in cell:
+        log(f"{label}: failed ({cell['failed']}); kept in {path} for the "
+            "report, measured again by the next run")
     return cell
 
 
@@ -156,7 +199,7 @@ def _csv(path, cells):
 
     rows = []
     for cell in cells:
-        base = {k: cell.get(k) for k in ("family", "method", "vocab",
+        base = {k: cell.get(k) for k in ("family", "variant", "vocab",
                                          "effective_vocab", "rows", "model",
                                          "step_ms", "peak_rss_mb",
                                          "skipped")}

@@ -1,13 +1,14 @@
-"""The vocabulary study: the method mapping, a cell, the report, the recipe."""
+"""The vocabulary study: the variant mapping, a cell, the report, the recipe."""
 
 
 import pytest
 
 from kzoo.benchmarks.study import design
+from kzoo.models.registry import NEW_TRAINING
 
 
 @pytest.mark.parametrize(
-    "method, vocab, kind, settings, effective, rows",
+    "variant, vocab, kind, settings, effective, rows",
     [
         ("flat", 2**10, "flat", {"vocab_size": 1024}, 1024, 1024),
         ("flat", 2**20, "flat", {"vocab_size": 2**20}, 2**20, 2**20),
@@ -25,8 +26,8 @@ from kzoo.benchmarks.study import design
          3584),
     ],
 )
-def test_method_settings(method, vocab, kind, settings, effective, rows):
-    assert design.method_settings(method, vocab) == (kind, settings,
+def test_variant_settings(variant, vocab, kind, settings, effective, rows):
+    assert design.variant_settings(variant, vocab) == (kind, settings,
                                                     effective, rows)
 
 
@@ -35,12 +36,12 @@ def test_cell_settings_fix_the_family_and_check_the_cell():
     name, settings, _, _ = design.cell_settings("per-token", "product2", 64)
     assert name == "mhvqlnpemlp"
     assert settings["pe"] == "randn" and settings["d_model"] == 32
-    assert settings["patience"] == design.STUDY_TRAINING["patience"]
-    # Large tables are read in chunks, in every method and family.
+    assert settings["patience"] == NEW_TRAINING["patience"]
+    # Large tables are read in chunks, in every variant and family.
     assert settings["read_chunk"] == "auto"
     name, settings, _, _ = design.cell_settings("mixer", "inc", 64)
     assert name == "cachevqmixer" and "pe" not in settings
     with pytest.raises(ValueError, match="too small for a three-level"):
         design.cell_settings("mixer", "inc", 4)
-    with pytest.raises(ValueError, match="unknown method"):
-        design.method_settings("octree", 64)
+    with pytest.raises(ValueError, match="unknown variant"):
+        design.variant_settings("octree", 64)

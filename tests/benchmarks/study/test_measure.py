@@ -1,4 +1,4 @@
-"""The vocabulary study: the method mapping, a cell, the report, the recipe."""
+"""The vocabulary study: the variant mapping, a cell, the report, the recipe."""
 
 import os
 
@@ -12,7 +12,7 @@ from kzoo.benchmarks.study import measure
 @pytest.mark.slow
 def test_one_cell_in_process(tmp_path):
     cell = measure.measure_cell(
-        {"family": "mixer", "method": "product2", "vocab": 16,
+        {"family": "mixer", "variant": "product2", "vocab": 16,
          "seeds": [0], "out": str(tmp_path), "limit_s": 3600, "epochs": 1,
          "recall_lags": [8], "recall_epochs": 1, "horizon": 5},
         log=lambda *a: None)
@@ -37,7 +37,7 @@ def test_cells_past_the_limit_are_skipped(tmp_path, monkeypatch, outcome,
 
     monkeypatch.setattr(measure, "step_seconds", step_seconds)
     skipped = measure.measure_cell(
-        {"family": "mixer", "method": "flat", "vocab": 16, "seeds": [0],
+        {"family": "mixer", "variant": "flat", "vocab": 16, "seeds": [0],
          "out": str(tmp_path), "limit_s": 60}, log=lambda *a: None)
     assert skipped["skipped"].startswith(message)
     assert "runs" not in skipped and not os.listdir(tmp_path)

@@ -1,4 +1,4 @@
-"""The vocabulary study: the method mapping, a cell, the report, the recipe."""
+"""The vocabulary study: the variant mapping, a cell, the report, the recipe."""
 import os
 
 from kzoo.benchmarks.study import report
@@ -10,25 +10,25 @@ def _cells():
                  "mse_regressive": 100 * base, "recall_k": 8 * (s + 1),
                  "params": 10, "s_per_epoch": 0.1} for s in range(2)]
     cells = []
-    for method in ("flat", "product2"):
+    for variant in ("flat", "product2"):
         for vocab in (32, 1024):
-            cells.append({"family": "mixer", "method": method,
+            cells.append({"family": "mixer", "variant": variant,
                           "vocab": vocab, "effective_vocab": vocab,
                           "rows": vocab, "step_ms": 1.5,
-                          "runs": runs(0.01 * (2 if method == "flat" else 1))})
-    cells.append({"family": "mixer", "method": "flat", "vocab": 2**20,
+                          "runs": runs(0.01 * (2 if variant == "flat" else 1))})
+    cells.append({"family": "mixer", "variant": "flat", "vocab": 2**20,
                   "effective_vocab": 2**20, "rows": 2**20,
                   "skipped": "one run would take ~40 min (> 10)"})
     return cells
 
 
 
-def test_tables_methods_by_vocabulary_with_the_lstm_line():
+def test_tables_variants_by_vocabulary_with_the_lstm_line():
     reference = {"runs": [{"val_mse_next": 0.015, "mse_regressive": 2.0,
                            "recall_k": 32}]}
     lines = report.table(_cells(), "mixer", "val_mse_next",
                                reference).splitlines()
-    assert lines[0] == "| method \\ effective vocabulary | 2^5 | 2^10 | 2^20 |"
+    assert lines[0] == "| variant \\ effective vocabulary | 2^5 | 2^10 | 2^20 |"
     assert lines[2] == ("| 1: flat | 0.021 ± 0.001 | 0.021 ± 0.001 | "
                         "skipped: one run would take ~40 min (> 10) |")
     assert lines[3].startswith("| 2: product, 2 heads | 0.0105 ± 0.0005 |")

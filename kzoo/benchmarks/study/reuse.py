@@ -1,0 +1,131 @@
+"""Whether a study may reuse a cell's saved result, and why not.
+
+A result is reused only under its own key (`measure.result_key`: what
+produced it). A measurement under another key is refused (`DataError`,
+one line naming what differs): nothing measured is overwritten. A result
+that is not final is measured again: a failed measurement (its process
+died, say killed by the OOM killer), a skip by a time limit other than
+the command's, a failure or skip under another key, a damaged file (not
+JSON, or not a cell).
+
+>>> key = {"seeds": [0], "hparams": {"epochs": 100, "lr": 0.001},
+...        "recall": {"lags": [8, 32], "epochs": 30}, "horizon": None}
+>>> measured, asked = differences(
+...     {**key, "seeds": [0, 1], "hparams": {"epochs": 1, "lr": 0.001},
+...      "horizon": 20}, key)
+>>> measured
+'seeds [0, 1], 1 epochs and horizon 20'
+>>> asked
+'seeds [0], 100 epochs and horizon to the end of the series'
+"""
+
+import json
+
+from kzoo import storage
+from kzoo.benchmarks.study import measure
+from kzoo.errors import DataError
+
+RESULT_FIELDS = ("runs", "skipped", "failed")
+
+
+def verdict(path, config):
+    """`(cell, why)` for the saved result at `path` under `config`.
+
+    - `(None, None)`: no result yet.
+    - `(cell, None)`: a final result of the same key: reuse it.
+    - `(cell, why)` or `(None, why)`: not final (failed, skipped under
+      another limit, damaged): measure it again; `why` says why.
+
+    Raises:
+        DataError: a final result measured under another key.
+    """
+    try:
+        cell = storage.read_json(path)
+    except ValueError as error:
+        return None, f"{path} is damaged (not JSON: {error})"
+    if cell is None:
+        return None, None
+    if not isinstance(cell, dict) or not any(k in cell
+                                             for k in RESULT_FIELDS):
+        return None, (f"{path} is damaged (not a study cell: "
+                      f"{json.dumps(cell)[:40]})")
+    key = cell.get("key")
+    finished = "runs" in cell and "failed" not in cell
+    if not isinstance(key, dict):
+        if not finished:
+            return None, (f"{path}, from an earlier version, holds no "
+                          f"measurement ({cell.get('skipped')})")
+        raise DataError(
+            f"{path} was measured by an earlier version of the study (it "
+            "holds no key of what produced it): give another --out, or "
+            "move it away to measure it again")
+    wanted = measure.result_key(config)
+    by_limit = "limit_s" in key
+    limit = key.get("limit_s")
+    key = {k: v for k, v in key.items() if k != "limit_s"}
+    if key != wanted:
+        measured, asked = differences(key, wanted)
+        if not finished:  # nothing measured to lose
+            return None, (f"{path} holds no measurement "
+                          f"({cell.get('skipped')}), and was tried with "
+                          f"{measured}")
+        raise DataError(
+            f"{path} was measured with {measured}; this command asks for "
+            f"{asked}: give the same flags (--seeds, --epochs, --quick), or "
+            "another --out")
+    if "failed" in cell:
+        return cell, f"its last measurement failed: {cell['failed']}"
+    if by_limit and limit != config.get("limit_s"):
+        return cell, (f"skipped under a limit of {_minutes(limit)}, this "
+                      f"command's limit is {_minutes(config.get('limit_s'))}")
+    return cell, None
+
+
+def _minutes(limit_s):
+    return "none" if limit_s is None else f"{limit_s / 60:g} min"
+
+
+def _phrase(name, value):
+    if name == "seeds":
+        return f"seeds {value}"
+    if name == "epochs":
+        return f"{value} epochs"
+    if name == "horizon":
+        return ("horizon to the end of the series" if value is None
+                else f"horizon {value}")
+    if name == "recall":
+        return ("no recall" if value is None else
+                f"recall lags {value['lags']} of {value['epochs']} epochs")
+    if name == "version":
+        return f"measuring code version {value}"
+    return f"{name} {value}"
+
+
+def _join(phrases):
+    if len(phrases) < 2:
+        return "".join(phrases)
+    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+
+
+def differences(measured, wanted):
+    """`(measured, asked)`: the phrases of every field where keys differ."""
+    left, right = [], []
+    for name in sorted(set(measured) | set(wanted), key=_order):
+        a, b = measured.get(name), wanted.get(name)
+        if a == b:
+            continue
+        if name == "hparams" and isinstance(a, dict) and isinstance(b, dict):
+            for hp in sorted(set(a) | set(b)):
+                if a.get(hp) != b.get(hp):
+                    left.append(_phrase(hp, a.get(hp)))
+                    right.append(_phrase(hp, b.get(hp)))
+            continue
+        left.append(_phrase(name, a))
+        right.append(_phrase(name, b))
+    return _join(left), _join(right)
+
+
+def _order(name):
+    first = ("version", "backend", "model", "seeds", "hparams", "recall",
+             "horizon")
+    return (first.index(name) if name in first else len(first), name)

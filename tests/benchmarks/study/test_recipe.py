@@ -1,0 +1,176 @@
+"""recipes/study.py: flags checked first, reuse, report-only, signals."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from kzoo.benchmarks.study import design
+from kzoo.benchmarks.study import measure
+from kzoo.models.registry import NEW_TRAINING
+
+from .fakes import FakeChild
+from .fakes import result
+from helpers import ONCE
+from helpers import ROOT
+from helpers import load_recipe
+
+FLAT32 = {"family": "mixer", "variant": "flat", "vocab": 32, "seeds": [0],
+          "limit_s": 600.0}
+
+
+@pytest.fixture
+def recipe():
+    return load_recipe("study")
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--family", ","], "--family names nothing; valid: per-token, mixer"),
+    (["--family", "mixer,bogus"], "--family: unknown 'bogus'"),
+    (["--variant", "flat,flat"], "--variant names 'flat' twice"),
+    (["--method", "octree"], "--variant: unknown 'octree'"),
+    (["--vocab", "2^5,32"], "--vocab gives 32 twice (as 32)"),
+    (["--vocab", "2^40"], "V=2^40: the flat variant would need a table of "
+     "1099511627776 rows"),
+    (["--vocab", "2^999999"], "the exponent must be in [0, 128]"),
+    (["--report-only"], "no study there (no cells/ folder)"),
+])
+def test_a_bad_command_is_refused_before_anything_runs(
+        tmp_path, monkeypatch, capsys, recipe, flags, message):
+    fake = FakeChild(monkeypatch)
+    out = tmp_path / "typo"
+    assert recipe.cli(["--out", str(out), "--quiet"] + flags) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert not out.exists() and fake.measured == []
+
+
+def test_method_is_an_alias_of_variant(tmp_path, monkeypatch, recipe):
+    fake = FakeChild(monkeypatch)
+    assert recipe.cli(["--out", str(tmp_path), "--family", "mixer",
+                       "--method", "product2", "--vocab", "32", "--seeds",
+                       "1", "--quiet"]) == 0
+    assert fake.measured == ["reference", "mixer_product2_32"]
+
+
+def test_a_relative_out_is_the_callers(tmp_path, monkeypatch, recipe):
+    fake = FakeChild(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    assert recipe.cli(["--out", "rel", "--family", "mixer", "--vocab", "32",
+                       "--variant", "flat", "--seeds", "1", "--quiet"]) == 0
+    assert {c["out"] for c in fake.configs} == {str(tmp_path / "rel" /
+                                                    "runs")}
+    assert (tmp_path / "rel" / "cells" / "reference.json").exists()
+    assert not os.path.exists(os.path.join(ROOT, "rel"))
+
+
+def test_report_only_tabulates_finished_cells_and_measures_nothing(
+        tmp_path, capsys, recipe):
+    cells = tmp_path / "cells"
+    cells.mkdir()
+    finished = {**result(FLAT32, value=0.0161), "peak_rss_mb": 900.0}
+    (cells / "mixer_flat_32.json").write_text(json.dumps(finished))
+    assert recipe.cli(["--report-only", "--out", str(tmp_path), "--family",
+                       "mixer", "--variant", "flat,product2", "--vocab",
+                       "32", "--seeds", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert f"reused from {cells / 'mixer_flat_32.json'}" in printed
+    text = (tmp_path / "study.md").read_text()
+    assert "| 1: flat | 0.0161 |" in text
+    assert "| 2: product, 2 heads | skipped: not measured yet |" in text
+    assert "LSTM" not in text  # the reference was not measured either
+    assert sorted(os.listdir(cells)) == ["mixer_flat_32.json"]
+    frame = pd.read_csv(tmp_path / "study.csv")
+    assert list(frame["skipped"].fillna("")) == ["", "not measured yet"]
+    assert list(frame["variant"]) == ["flat", "product2"]
+
+
+def test_a_cell_measured_otherwise_is_refused(tmp_path, capsys, recipe):
+    cells = tmp_path / "cells"
+    cells.mkdir()
+    finished = result({**FLAT32, "epochs": 50})
+    (cells / "mixer_flat_32.json").write_text(json.dumps(finished))
+    common = ["--report-only", "--out", str(tmp_path), "--family", "mixer",
+              "--variant", "flat", "--vocab", "32", "--quiet"]
+    assert recipe.cli(common + ["--seeds", "1", "--epochs", "50"]) == 0
+    epochs = NEW_TRAINING["epochs"]
+    for other, measured, asked in (
+            (["--seeds", "2", "--epochs", "50"], "seeds [0]",
+             "seeds [0, 1]"),
+            (["--seeds", "1"], "50 epochs", f"{epochs} epochs"),
+            (["--seeds", "2"], "seeds [0] and 50 epochs",
+             f"seeds [0, 1] and {epochs} epochs")):
+        assert recipe.cli(common + other) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1, err
+        assert f"mixer_flat_32.json was measured with {measured}; this " \
+            f"command asks for {asked}: give the same flags" in err[0]
+
+
+@ONCE
+@pytest.mark.slow
+def test_quick_study_writes_tables_plots_and_resumes(tmp_path, capsys,
+                                                     recipe):
+    out = tmp_path / "s"
+    assert recipe.cli(["--quick", "--out", str(out)]) == 0
+    text = (out / "study.md").read_text()
+    for family in ("per-token", "mixer"):
+        assert f"## {family} family" in text
+    assert text.count("| LSTM (reference settings) |") >= 4
+    assert "| variant \\ effective vocabulary | 2^5 | 2^6 |" in text
+    for variant in design.VARIANTS:
+        assert f"| {design.VARIANT_LABELS[variant]} |" in text
+    frame = pd.read_csv(out / "study.csv")
+    assert len(frame) == 2 * len(design.VARIANTS) * 2 + 1
+    for name in ("study_quality.png", "study_cost.png"):
+        assert os.path.getsize(out / name) > 0
+    saved = json.loads((out / "cells" / "mixer_flat_32.json").read_text())
+    assert saved["key"]["version"] == measure.VERSION
+    assert saved["key"]["recall"] == {"lags": [8], "epochs": 1}
+    capsys.readouterr()
+    assert recipe.cli(["--quick", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count(": done before, reused from ") == (
+        2 * len(design.VARIANTS) * 2 + 1)
+
+
+def _children(pid):
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if entry.isdigit() and int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
+@ONCE
+@pytest.mark.slow
+def test_sigterm_stops_the_study_and_its_child_cleanly(tmp_path):
+    out = tmp_path / "s"
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "recipes", "study.py"), "--out",
+         str(out), "--family", "mixer", "--variant", "flat", "--vocab", "32",
+         "--seeds", "1", "--epochs", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True, cwd=str(tmp_path))
+    deadline = time.monotonic() + 120
+    while not _children(process.pid) and time.monotonic() < deadline:
+        assert process.poll() is None
+        time.sleep(0.2)
+    (child,) = _children(process.pid)
+    time.sleep(2)
+    os.killpg(process.pid, signal.SIGTERM)  # as a terminal or a scheduler
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 143, err
+    assert err.strip().splitlines()[-1].startswith("interrupted (SIGTERM)")
+    assert "Traceback" not in err
+    assert not os.path.exists(f"/proc/{child}")
+    assert not (out / "cells" / "reference.json").exists()  # not "failed"

@@ -1,0 +1,58 @@
+"""Whether a study cell's saved result may be reused."""
+import json
+
+import pytest
+
+from kzoo.benchmarks.study import measure
+from kzoo.benchmarks.study import reuse
+from kzoo.errors import DataError
+
+from .fakes import result
+
+CONFIG = {"family": "mixer", "variant": "flat", "vocab": 32, "seeds": [0],
+          "epochs": 50, "limit_s": 600}
+
+
+def _saved(tmp_path, cell):
+    path = tmp_path / "cell.json"
+    path.write_text(json.dumps(cell))
+    return str(path)
+
+
+def test_the_same_key_is_reused_and_another_is_refused(tmp_path):
+    path = _saved(tmp_path, result(CONFIG))
+    cell, why = reuse.verdict(path, CONFIG)
+    assert cell["runs"] and why is None
+    with pytest.raises(DataError) as refused:
+        reuse.verdict(path, {**CONFIG, "seeds": [0, 1], "epochs": 1})
+    assert str(refused.value) == (
+        f"{path} was measured with seeds [0] and 50 epochs; this command "
+        "asks for seeds [0, 1] and 1 epochs: give the same flags (--seeds, "
+        "--epochs, --quick), or another --out")
+    with pytest.raises(DataError, match="horizon 20"):
+        reuse.verdict(path, {**CONFIG, "horizon": 20})
+    old = result(CONFIG)
+    del old["key"]
+    with pytest.raises(DataError, match="earlier version"):
+        reuse.verdict(_saved(tmp_path, old), CONFIG)
+    assert reuse.verdict(str(tmp_path / "none.json"), CONFIG) == (None,
+                                                                   None)
+
+
+def test_what_is_not_final_is_measured_again(tmp_path):
+    failed = {**result(CONFIG), "failed": "killed by SIGKILL",
+              "skipped": "failed: killed by SIGKILL"}
+    del failed["runs"]
+    cell, why = reuse.verdict(_saved(tmp_path, failed), CONFIG)
+    assert why == "its last measurement failed: killed by SIGKILL"
+    # A failure under other settings holds nothing to lose: measured again.
+    cell, why = reuse.verdict(_saved(tmp_path, failed),
+                              {**CONFIG, "epochs": 2})
+    assert cell is None and "holds no measurement" in why
+    skipped = {**result(CONFIG), "skipped": "one run would take ~40 min"}
+    skipped["key"] = {**measure.result_key(CONFIG), "limit_s": 60}
+    del skipped["runs"]
+    path = _saved(tmp_path, skipped)
+    assert reuse.verdict(path, {**CONFIG, "limit_s": 60})[1] is None
+    assert "limit of 1 min, this command's limit is 10 min" in (
+        reuse.verdict(path, CONFIG)[1])
