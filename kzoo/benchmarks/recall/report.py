@@ -107,7 +107,7 @@ def section(results):
              table(results), ""]
     chosen = [t for t in results["tuning"] if t.get("chosen")]
     if chosen:
-        picks = "; ".join(f"{t['x']}: lr={t['lr']:g}, {t['epochs']} epochs"
+        picks = "; ".join(f"{t['x']}: lr={t['lr']:g}, epochs={t['epochs']}"
                           for t in chosen)
         lines += [f"LSTM settings chosen on validation ({AXES[kind]}: "
                   f"settings): {picks}.", ""]

@@ -109,6 +109,7 @@ class Suite:
                 jobs += [(name, size, s, 0) for s in grid]
                 jobs += [(name, size, None, seed)
                          for seed in range(1, self.seeds)]
+        peers = self.peers()  # cheap, and the task's check
         progress = _Progress([self._cost(size, s or {"epochs": self.epochs})
                               for _, size, s, _ in jobs], self.log)
         rows, tuning, chosen = [], [], {}
@@ -146,7 +147,7 @@ class Suite:
             rows.append(row)
         for t in tuning:
             t.pop("row")
-        return {"task": self.kind, "rows": rows, "peers": self.peers(),
+        return {"task": self.kind, "rows": rows, "peers": peers,
                 "tuning": tuning, "epochs": self.epochs,
                 "seeds": self.seeds, "models": self.models,
                 "sizes": self.sizes, "floor": getattr(self.task, "floor",
