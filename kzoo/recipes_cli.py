@@ -128,6 +128,13 @@ def run(main, argv=None, errors=INPUT_ERRORS):
       resume, exit code 130 (143 for SIGTERM), on every backend, even when
       the recipe was started with SIGINT ignored
       (`kzoo.training.interrupts`).
+
+    Called with `argv=None` (the process's own command line), an
+    interrupted recipe ends the process at once after that line: by then
+    everything finished is on disk (runs are renamed into place, every file
+    is written atomically), and the interpreter's shutdown with a
+    backend's threads stopped mid-work (JAX compiling, for one) can crash
+    (exit 139 instead of 130). Called with a list, it returns the code.
     """
     from kzoo.training import interrupts
 
@@ -137,8 +144,19 @@ def run(main, argv=None, errors=INPUT_ERRORS):
     except errors as error:
         return fail(error)
     except KeyboardInterrupt:
-        print(INTERRUPTED.format(signal="SIGINT"), file=sys.stderr)
-        return 130
+        return _stopped("SIGINT", 130, hard=argv is None)
     except interrupts.Terminated:
-        print(INTERRUPTED.format(signal="SIGTERM"), file=sys.stderr)
-        return 143
+        return _stopped("SIGTERM", 143, hard=argv is None)
+
+
+def _stopped(name, code, hard):
+    """Say how to resume; with `hard`, end the process with `code` now."""
+    print(INTERRUPTED.format(signal=name), file=sys.stderr)
+    if not hard:
+        return code
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

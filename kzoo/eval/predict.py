@@ -11,7 +11,9 @@ from kzoo.data import DataError
 from kzoo.eval import forecast
 from kzoo.eval import metrics as error_metrics
 from kzoo.eval import plots as plotting
+from kzoo.eval.run_dir import METRICS_FILE
 from kzoo.eval.run_dir import load_run
+from kzoo.eval.run_dir import read_metrics
 from kzoo.layers.checks import check_int
 
 MAX_HORIZON_STARTS = 32
@@ -55,6 +57,24 @@ def _has_column(spec):
     return not os.path.exists(rest) and ":" in rest
 
 
+def _refuse_unsolved(run_dir):
+    """`DataError` for a closed-form run whose forecasts are not finite.
+
+    (`load_run` refuses every diverged run; this one was never trained, so
+    its way out is another hyperparameter, not a smaller learning rate.)
+    """
+    path = os.path.join(run_dir, METRICS_FILE)
+    if not os.path.isfile(path):
+        return
+    metrics = read_metrics(run_dir)
+    if metrics["status"] == "diverged" and metrics.get("epochs") == 0:
+        raise DataError(
+            f"{run_dir} diverged: its closed-form fit gives NaN or infinite "
+            "forecasts; retrain it with other hyperparameters (for vqridge a "
+            "larger --temperature or --ridge)"
+        )
+
+
 def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0,
                  encoding=None, log=None, horizon=None, plots=True):
     """Forecast a series with a run's model and write plots and metrics.
@@ -80,6 +100,7 @@ def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0,
     Returns:
         The metrics dict (also written to `metrics_<ds>.json`).
     """
+    _refuse_unsolved(run_dir)
     config, model = load_run(run_dir)
     if predict_rate is not None and not 0 < predict_rate < 1:
         raise DataError(

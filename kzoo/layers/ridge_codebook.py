@@ -9,6 +9,24 @@ from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
 
 
+def check_rows(vocab_size, n_windows, who="layer 'codebook'"):
+    """`UsageError` unless `n_windows` windows can give `vocab_size` rows."""
+    if vocab_size > n_windows:
+        raise UsageError(
+            f"vocab_size={vocab_size} of {who} exceeds the {n_windows} "
+            "training windows it draws rows from.")
+
+
+def solve_bytes(vocab_size, n_lags, n_windows, features=1):
+    """About the most memory `RidgeCodebook.solve` holds at once, in bytes.
+
+    The read weights of every window (`n_windows x vocab_size`, float32,
+    a few at once), the design matrix in float64 and its Gram matrix.
+    """
+    width = vocab_size + n_lags * features + 1
+    return 20 * n_windows * width + 16 * width ** 2
+
+
 @keras.saving.register_keras_serializable(package="kzoo")
 class RidgeCodebook(keras.layers.Layer):
     """Soft read of a table of past delay vectors; values by least squares.
@@ -125,10 +143,7 @@ class RidgeCodebook(keras.layers.Layer):
         y = np.asarray(ops.convert_to_numpy(y), dtype="float64")
         if not self.built:
             self.build(x.shape)
-        if len(x) < self.vocab_size:
-            raise UsageError(
-                f"vocab_size={self.vocab_size} of layer '{self.name}' "
-                f"exceeds the {len(x)} training windows it draws rows from.")
+        check_rows(self.vocab_size, len(x), f"layer '{self.name}'")
         query = ops.convert_to_numpy(self.query(x))
         rng = (np.random.default_rng(self.seed) if self.seed is not None
                else np.random)

@@ -29,6 +29,8 @@ from kzoo.models.model import Model
 
 PE_CHOICES = ("none",) + tuple(ENCODINGS)
 METHODS = ("flat", "product", "hierarchy")
+# Keras's `GaussianNoise` takes a standard deviation in [0, 1].
+MAX_NOISE = 1.0
 
 
 def forecaster(network, time_steps, target, change=False, revin=False,
@@ -45,21 +47,22 @@ def forecaster(network, time_steps, target, change=False, revin=False,
         revin: each window is normalised by its own statistics and the
             forecast scaled back (`WindowNormalization`, RevIN).
         noise: standard deviation of Gaussian noise added to the window
-            while training (`keras.layers.GaussianNoise`; the targets stay
-            clean), which makes fed-back forecasts sturdier.
+            while training (`keras.layers.GaussianNoise`, in [0, 1];
+            before RevIN's normalisation; the targets stay clean), which
+            makes fed-back forecasts sturdier.
         ar_order: a linear autoregression on the last `ar_order` values
             added to the forecast (`AutoregressivePath`; 0: none).
         name: the model's name.
     """
-    check_number("noise", noise, minimum=0, strict=False)
+    check_number("noise", noise, minimum=0, strict=False, maximum=MAX_NOISE)
     check_int("ar_order", ar_order, minimum=0)
     inputs = keras.Input((time_steps, 1), name="series")
     window = inputs
     if noise:
         window = keras.layers.GaussianNoise(noise, name="input_noise")(window)
-    if revin:
+    if revin:  # normalises the noisy window: the network sees the noise
         window, mean, std = WindowNormalization(
-            causal=target == "aligned", name="revin")(inputs)
+            causal=target == "aligned", name="revin")(window)
     outputs = network(window)
     if change:
         outputs = ChangeForecast(target, name="change")([window, outputs])

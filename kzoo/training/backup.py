@@ -1,6 +1,7 @@
 """Backups a run can always resume from: atomic, throttled, damage-tolerant."""
 
 import glob
+import io
 import os
 import re
 import time
@@ -12,6 +13,48 @@ from kzoo.errors import UsageError
 
 _NAME = "epoch-{:06d}.weights.h5"
 _PATTERN = re.compile(r"epoch-(\d{6})\.weights\.h5$")
+
+
+def weights_bytes(model):
+    """The model's weights as the bytes of a `.weights.h5` file.
+
+    Written in memory: HDF5 writing straight to a file that fails (a full
+    disk, a file-size limit) prints a traceback from every object it frees
+    and may crash the process later; here only Python writes the file.
+    """
+    from keras.src.saving import saving_lib
+
+    buffer = io.BytesIO()
+    store = saving_lib.H5IOStore(buffer, mode="w")
+    try:
+        saving_lib._save_state(model, weights_store=store, assets_store=None,
+                               inner_path="", visited_saveables=set())
+    finally:
+        store.close()
+    return buffer.getvalue()
+
+
+def save_weights(model, path, what="the weights"):
+    """Save `model`'s weights to `path` (`.weights.h5`) atomically.
+
+    Raises:
+        OSError: the file could not be written (a full disk); one line
+            naming `path`. A previous file at `path` is left as it was.
+    """
+    temporary = os.path.join(os.path.dirname(path),
+                             ".tmp-" + os.path.basename(path))
+    payload = weights_bytes(model)
+    try:
+        with open(temporary, "wb") as f:
+            f.write(payload)
+        os.replace(temporary, path)
+    except OSError as error:
+        try:
+            os.remove(temporary)
+        except OSError:
+            pass
+        raise OSError(error.errno, f"cannot save {what} {path}: "
+                      f"{error.strerror or error}") from None
 
 
 def backups(backup_dir):
@@ -130,8 +173,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     def _save_model(self):
         os.makedirs(self.backup_dir, exist_ok=True)
         name = _NAME.format(self._current_epoch)
-        temporary = os.path.join(self.backup_dir, ".tmp-" + name)
-        self.model.save_weights(temporary, overwrite=True)
-        os.replace(temporary, os.path.join(self.backup_dir, name))
+        save_weights(self.model, os.path.join(self.backup_dir, name),
+                     what="the backup")
         for _, path in backups(self.backup_dir)[self.keep:]:
             os.remove(path)

@@ -10,6 +10,7 @@ import numpy as np
 from kzoo.errors import UsageError
 from kzoo.eval import metrics
 from kzoo.eval.forecast import rollout
+from kzoo.training.backup import save_weights
 
 
 class EpochTensorBoard(keras.callbacks.Callback):
@@ -115,10 +116,7 @@ class BestWeights(keras.callbacks.Callback):
         if value is None or not math.isfinite(value):
             self.wait += 1
         elif self.best is None or value < self.best:
-            temporary = os.path.join(os.path.dirname(self.path),
-                                     ".tmp-" + os.path.basename(self.path))
-            self.model.save_weights(temporary, overwrite=True)
-            os.replace(temporary, self.path)
+            save_weights(self.model, self.path, what="the best weights")
             with open(self.path + ".json.tmp", "w", encoding="utf-8") as f:
                 json.dump({"epoch": epoch, "value": float(value)}, f)
             os.replace(self.path + ".json.tmp", self.path + ".json")
@@ -178,3 +176,27 @@ class RolloutValidation(keras.callbacks.Callback):
         nmse = metrics.nmse(pred, self.truth)
         if logs is not None:
             logs["val_rollout"] = nmse if math.isfinite(nmse) else math.inf
+
+
+def training_callbacks(hp, folder, windows, target):
+    """Rollout validation, best-epoch weights and the plateau schedule.
+
+    `(callbacks, best)`: the callbacks the hyperparameters `hp` ask for,
+    in the order they must run, and the `BestWeights` among them (`None`
+    without `patience`), which keeps its weights in `folder`.
+    """
+    callbacks, best, monitor = [], None, "val_mse_next"
+    if hp["rollout"]:
+        monitor = "val_rollout"
+        callbacks.append(RolloutValidation(
+            windows.z, windows.val_index, hp["rollout"], hp["time_steps"],
+            target))
+    if hp["patience"]:
+        best = BestWeights(os.path.join(folder, "best.weights.h5"),
+                           monitor=monitor, patience=hp["patience"])
+        callbacks.append(best)
+    if hp["schedule"] == "plateau":
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(
+            monitor=monitor, mode="min", factor=0.5,
+            patience=max(hp["patience"] // 2, 5), min_lr=hp["lr"] / 100))
+    return callbacks, best

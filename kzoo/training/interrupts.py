@@ -1,6 +1,6 @@
 """Stop signals (Ctrl-C, SIGTERM) that reach a fit on every backend.
 
-Two things kept a fit from stopping:
+What kept a fit from stopping:
 
 - A background job of a non-interactive shell (`python train.py &` in a
   script) starts with SIGINT ignored, and Python keeps an ignored SIGINT
@@ -13,12 +13,17 @@ Two things kept a fit from stopping:
 - A signal that lands inside a garbage-collector callback (JAX has one,
   also when imported beside another backend) would print a traceback and
   be dropped there: it is only recorded, and raised at the next boundary.
+- One raised inside any other callback Python cannot raise from (a weakref
+  callback, a `__del__`) reaches `sys.unraisablehook`, which would print
+  "Exception ignored ... KeyboardInterrupt" and drop it: the hook
+  `install()` sets records it instead, raised at the next boundary too.
 
 The record is per process, like the signal handlers themselves.
 """
 
 import gc
 import signal
+import sys
 
 import keras
 
@@ -43,6 +48,29 @@ def _handler(signum, frame):
     raise _exception(signum)
 
 
+_STOPS = {KeyboardInterrupt: signal.SIGINT, Terminated: signal.SIGTERM}
+
+
+def _unraisable(unraisable, previous=None):
+    """`sys.unraisablehook`: a stop signal is recorded, not printed."""
+    signum = _STOPS.get(unraisable.exc_type)
+    if signum is None:
+        (previous or sys.__unraisablehook__)(unraisable)
+        return
+    if not _RECEIVED or _RECEIVED[-1] != signum:
+        _RECEIVED.append(signum)
+
+
+def unraisable_hook(previous=None):
+    """A `sys.unraisablehook` that records stop signals and passes the
+    rest to `previous` (default: Python's own)."""
+    def hook(unraisable):
+        _unraisable(unraisable, previous)
+
+    hook.records_stop_signals = True
+    return hook
+
+
 def _in_gc_callback(frame):
     """Whether `frame` runs inside a callback of `gc.callbacks`."""
     codes = {getattr(callback, "__code__", None)
@@ -57,6 +85,8 @@ def _in_gc_callback(frame):
 def install():
     """Make SIGINT raise `KeyboardInterrupt` and SIGTERM `Terminated`."""
     del _RECEIVED[:]
+    if not getattr(sys.unraisablehook, "records_stop_signals", False):
+        sys.unraisablehook = unraisable_hook(sys.unraisablehook)
     signal.signal(signal.SIGINT, _handler)
     signal.signal(signal.SIGTERM, _handler)
 

@@ -15,9 +15,11 @@ import numpy as np
 
 from kzoo import models
 from kzoo.data import DataError
+from kzoo.data import ZScore
 from kzoo.data import check_length
 from kzoo.data import split_indices
 from kzoo.eval.run_dir import PARTIAL_PREFIX
+from kzoo.layers import ridge_codebook
 from kzoo.layers.checks import MAX_INT32
 from kzoo.layers.checks import check_int
 
@@ -139,6 +141,9 @@ def plan_run(model, overrides, series, split="random", seed=0, out="runs"):
         encoding=series.encoding,
     )
     _check_table_memory(hparams)
+    if "n_lags" in hparams:  # a RidgeCodebook, solved on the windows
+        _check_ridge(model, hparams, len(train))
+    ZScore.fit(series.values)  # a constant series: refused before training
     build_model(plan)  # The layers check every value that builds the model.
     return plan
 
@@ -177,6 +182,25 @@ def _check_table_memory(hparams):
             f"the codebook tables need {need / 2**30:.3g} GiB, more than half "
             f"of the {free / 2**30:.3g} GiB of memory available; use a smaller "
             "--vocab-size, or product codebooks (--n-head)"
+        )
+
+
+def _check_ridge(model, hparams, n_train):
+    """`UsageError`/`DataError` before solving a table that cannot be.
+
+    Its rows are drawn from the training windows (at most that many), and
+    the solve holds matrices of `windows x rows` values.
+    """
+    check_int("vocab_size", hparams["vocab_size"], maximum=MAX_INT32)
+    ridge_codebook.check_rows(hparams["vocab_size"], n_train, model)
+    need = ridge_codebook.solve_bytes(hparams["vocab_size"],
+                                      hparams["n_lags"], n_train)
+    free = available_memory()
+    if free and need > free / 2:
+        raise DataError(
+            f"solving {model}'s codebook needs {need / 2**30:.3g} GiB, more "
+            f"than half of the {free / 2**30:.3g} GiB of memory available; "
+            "use a smaller --vocab-size"
         )
 
 

@@ -25,9 +25,8 @@ from kzoo.eval.run_dir import MODEL_FILE
 from kzoo.eval.run_dir import read_metrics
 from kzoo.storage import write_json
 from kzoo.training.backup import BackupAndRestore
-from kzoo.training.callbacks import BestWeights
-from kzoo.training.callbacks import RolloutValidation
 from kzoo.training.callbacks import tensorboard
+from kzoo.training.callbacks import training_callbacks
 from kzoo.training.interrupts import StopOnSignal
 from kzoo.training.plan import build_model
 from kzoo.training.staging import Staging
@@ -40,7 +39,8 @@ VALIDATION_BATCHES = 4
 
 def execute(plan, series, verbose="auto", model=None, callbacks=(),
             fit_kwargs=None, extra_config=None, data_parallel=False,
-            backup_interval_s=30.0, wait=False, reuse=True, log=print):
+            backup_interval_s=30.0, wait=False, reuse=True, log=print,
+            busy_hint=None):
     """Fit, evaluate and record one run; returns its metrics dict.
 
     Args:
@@ -61,6 +61,9 @@ def execute(plan, series, verbose="auto", model=None, callbacks=(),
         reuse: return an identical finished run instead of training again
             (its metrics, with `"reused": True`).
         log: function printing one line (resumes, damaged backups).
+        busy_hint: what the user can do when another process runs the
+            same run, ending the `RunBusy` message (default: wait for it,
+            or add `--wait`, train.py's flag).
 
     Returns:
         The metrics (as in `metrics.json`) with `run_dir`. `status` is
@@ -70,7 +73,8 @@ def execute(plan, series, verbose="auto", model=None, callbacks=(),
     options = dict(verbose=verbose, model=model, callbacks=callbacks,
                    fit_kwargs=fit_kwargs, extra_config=extra_config,
                    backup_interval_s=backup_interval_s, log=log)
-    with Staging(plan, wait=wait, reuse=reuse, log=log) as stage:
+    with Staging(plan, wait=wait, reuse=reuse, log=log,
+                 hint=busy_hint) as stage:
         if stage.finished:
             return _reused(stage.finished)
         if not data_parallel:
@@ -114,6 +118,12 @@ def _execute(plan, series, stage, verbose, model, callbacks, fit_kwargs,
     diverged = best_epoch is None and any(
         not math.isfinite(row.get("loss", math.nan)) for row in rows)
     metrics = _metrics(model, plan, windows, rows, best_epoch, diverged)
+    if not all(math.isfinite(metrics[key])
+               for key in ("train_loss", "val_mse_next")):
+        # A closed-form solve (or a fit) whose forecasts are NaN or
+        # infinite: recorded as diverged, never as a complete run.
+        diverged = True
+        metrics["val_mse_next"] = math.nan
     metrics.update(
         status="diverged" if diverged else "complete",
         epochs=reached if trains else 0,
@@ -189,30 +199,12 @@ def _compile(model, hp, n_train, data_parallel):
     )
 
 
-def _training_callbacks(hp, stage, windows, target):
-    """Rollout validation, best-epoch weights and the plateau schedule."""
-    callbacks, best, monitor = [], None, "val_mse_next"
-    if hp["rollout"]:
-        monitor = "val_rollout"
-        callbacks.append(RolloutValidation(
-            windows.z, windows.val_index, hp["rollout"], hp["time_steps"],
-            target))
-    if hp["patience"]:
-        best = BestWeights(os.path.join(stage.path, "best.weights.h5"),
-                           monitor=monitor, patience=hp["patience"])
-        callbacks.append(best)
-    if hp["schedule"] == "plateau":
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(
-            monitor=monitor, factor=0.5,
-            patience=max(hp["patience"] // 2, 5), min_lr=hp["lr"] / 100))
-    return callbacks, best
-
-
 def _fit(model, plan, windows, stage, verbose, callbacks, fit_kwargs,
          backup_interval_s, log, data_parallel):
     """Fit from the last good backup; `(epochs reached, best epoch)`."""
     hp = plan.hparams
-    training, best = _training_callbacks(hp, stage, windows, plan.target)
+    training, best = training_callbacks(hp, stage.path, windows,
+                                        plan.target)
     backup = BackupAndRestore(os.path.join(stage.path, "backup"),
                               interval_s=backup_interval_s,
                               on_restore=stage.rewind, log=log)

@@ -19,7 +19,9 @@ import time
 
 import pandas as pd
 
+from kzoo.errors import DataError
 from kzoo.errors import RunBusy  # noqa: F401 (kzoo.training.RunBusy)
+from kzoo.errors import UsageError
 from kzoo.eval.run_dir import CONFIG_FILE
 from kzoo.eval.run_dir import HISTORY_FILE
 from kzoo.eval.run_dir import PARTIAL_PREFIX
@@ -30,6 +32,12 @@ LOCK_FILE = ".lock"
 STATE_FILE = "attempts.json"
 PLAN_FILE = "plan.json"
 LOGS_DIR = "logs"
+BACKUP_DIR = "backup"
+# What a process holding the lock can do about a busy run (train.py's
+# flag); a caller without `--wait` words its own.
+BUSY_HINT = "wait for it to end, or add --wait"
+# Bad input found once the run has started: nothing is left of it.
+REFUSALS = (UsageError, DataError)
 
 
 def find_finished(out, name, key):
@@ -47,6 +55,19 @@ def find_finished(out, name, key):
         if isinstance(config, dict) and config.get("key") == key:
             return folder
     return None
+
+
+def _missing_folders(path):
+    """The folders `os.makedirs(path)` would create, outermost first."""
+    missing = []
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return missing[::-1]
 
 
 def _timestamp_dir(parent):
@@ -68,6 +89,12 @@ class Staging:
         reuse: after taking the lock, look for a finished identical run
             (`finished` is then its directory and nothing is trained).
         log: function printing one line.
+        hint: what the user can do when another process holds the run,
+            ending the `RunBusy` message (default `BUSY_HINT`).
+
+    A run refused for bad input (`UsageError`, `DataError` raised inside
+    the `with`) leaves nothing behind unless it holds a backup to resume
+    from: its staging directory goes, and the folders created for it.
 
     Attributes:
         path: the staging directory.
@@ -75,12 +102,14 @@ class Staging:
         attempts: this attempt's number (1 for a fresh run).
     """
 
-    def __init__(self, plan, wait=False, reuse=True, log=print):
+    def __init__(self, plan, wait=False, reuse=True, log=print, hint=None):
         self.plan = plan
         self.path = plan.staging_dir
         self.wait = wait
         self.reuse = reuse
         self.log = log
+        self.hint = hint or BUSY_HINT
+        self._created = None
         self.finished = None
         self.attempts = 0
         self._fd = None
@@ -90,6 +119,7 @@ class Staging:
     # Lock --------------------------------------------------------------
     def __enter__(self):
         lock_path = os.path.join(self.path, LOCK_FILE)
+        self._created = _missing_folders(self.path)
         while True:
             os.makedirs(self.path, exist_ok=True)
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -101,7 +131,7 @@ class Staging:
                 os.close(fd)
                 raise RunBusy(
                     f"another process (pid {holder or '?'}) is running this "
-                    f"run in {self.path}; wait for it to end, or add --wait"
+                    f"run in {self.path}; {self.hint}"
                 ) from None
             try:
                 same = os.fstat(fd).st_ino == os.stat(lock_path).st_ino
@@ -122,14 +152,40 @@ class Staging:
         self._begin_attempt()
         return self
 
-    def __exit__(self, *exc):
-        if self._start is not None and self.finished is None:
-            self.save_progress()
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+    def __exit__(self, kind, error, trace):
+        try:
+            if kind is not None and issubclass(kind, REFUSALS) and not (
+                    self._resumable()):
+                self._remove()
+            elif self._start is not None and self.finished is None:
+                try:
+                    self.save_progress()
+                except OSError:
+                    if kind is None:
+                        raise
+                    # A full disk: the error on its way out says so.
+        finally:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                os.close(self._fd)
+                self._fd = None
         return False
+
+    def _resumable(self):
+        """Whether the staging directory holds a backup to resume from."""
+        folder = os.path.join(self.path, BACKUP_DIR)
+        return os.path.isdir(folder) and bool(os.listdir(folder))
+
+    def _remove(self):
+        """Remove the staging directory and the empty folders made for it."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        for folder in reversed(self._created or []):
+            if folder == os.path.abspath(self.path):
+                continue
+            try:
+                os.rmdir(folder)  # only if empty: others may write there
+            except OSError:
+                break
 
     def _drop_if_empty(self):
         """Remove a staging directory this process created for nothing."""

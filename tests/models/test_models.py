@@ -216,3 +216,29 @@ def _without(model, layer):
     skip = {id(v) for v in layer.weights}
     return [keras.ops.convert_to_numpy(v) for v in model.weights
             if id(v) not in skip]
+
+
+@pytest.mark.parametrize("revin", [False, True])
+def test_noise_reaches_the_network_in_training_only(revin):
+    # With RevIN the noise was added to a tensor the normalisation never
+    # read: --noise did nothing (issue 26).
+    hp = {"time_steps": 16, "revin": revin}
+    noisy = models.build("linear", **hp, noise=0.5)
+    clean = models.build("linear", **hp)
+    clean.set_weights(noisy.get_weights())
+    x = np.random.default_rng(0).normal(size=(4, 16, 1)).astype("float32")
+    inference = keras.ops.convert_to_numpy(noisy(x, training=False))
+    np.testing.assert_allclose(
+        inference, keras.ops.convert_to_numpy(clean(x, training=False)),
+        atol=1e-6)
+    training = keras.ops.convert_to_numpy(noisy(x, training=True))
+    assert np.abs(training - inference).max() > 1e-3
+
+
+def test_noise_beyond_keras_range_is_refused_naming_it():
+    from kzoo.errors import UsageError
+
+    for value in (1.5, -0.1):
+        with pytest.raises(UsageError, match=r"`noise` must be a number >= 0 "
+                           rf"and <= 1.0. Received: noise={value}"):
+            models.spec("lstm").hparams(noise=value)

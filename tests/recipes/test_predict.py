@@ -129,6 +129,27 @@ def test_a_diverged_run_is_not_forecast(recipe, run_dir, tmp_path, capsys):
         _one_line_error(capsys))
 
 
+def test_a_solve_with_nan_forecasts_is_diverged_and_not_forecast(
+        recipe, train_recipe, tmp_path, capsys):
+    # Issue 27 #8: recorded as complete, then forecast as NaN with exit 0.
+    path = write_csv(tmp_path / "s.csv", smooth_series(100))
+    out = tmp_path / "runs"
+    assert train_recipe.cli([
+        "--model", "vqridge", "--dataset", f"csv:{path}", "--time-steps",
+        "16", "--vocab-size", "20", "--n-lags", "4", "--temperature",
+        "1e-30", "--quiet", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "diverged: the closed-form fit gave NaN or infinite" in printed
+    (run_dir,) = [str(p) for p in out.glob("vqridge_*/*")]
+    metrics = json.load(open(os.path.join(run_dir, "metrics.json")))
+    assert metrics["status"] == "diverged"
+    before = sorted(os.listdir(run_dir))
+    assert recipe.cli([run_dir, "--quiet"]) == 2
+    assert "diverged: its closed-form fit gives NaN or infinite" in (
+        _one_line_error(capsys))
+    assert sorted(os.listdir(run_dir)) == before
+
+
 def test_a_run_on_a_range_is_scored_after_it(recipe, tmp_path, capsys):
     path = write_csv(tmp_path / "s.csv", smooth_series(100))
     series = data.load(f"csv:{path}[0:70]")

@@ -67,6 +67,16 @@ def _errors(capsys):
          "'half'"),
         (["--model", "vqmixer", "--read-chunk", "0",
           "--dataset", "csv:{csv}"], "read_chunk"),
+        (["--model", "linear", "--noise", "1.5", "--dataset", "csv:{csv}"],
+         "argument --noise: `noise` must be a number >= 0 and <= 1.0. "
+         "Received: noise=1.5"),
+        (["--model", "vqridge", "--vocab-size", "5000",
+          "--dataset", "csv:{csv}"],
+         "vocab_size=5000 of vqridge exceeds the 96 training windows"),
+        (["--model", "vqridge", "--vocab-size", "100000000000",
+          "--dataset", "csv:{csv}"], "vocab_size=100000000000"),
+        (["--model", "linear", "--dataset", "csv:{flat}"],
+         "the series is constant"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_nothing_written(
@@ -80,6 +90,7 @@ def test_bad_input_is_one_line_exit_2_nothing_written(
         ("huge", [f"{i},{(1 + i % 7) * 1e300}" for i in range(200)]),
         ("text", [f"{i},ppm" for i in range(200)]),
         ("units", ["h,ug/m3"] + [f"{i},{i % 9}" for i in range(200)]),
+        ("flat", [f"{i},5" for i in range(200)]),
     ):
         files[name] = tmp_path / f"{name}.csv"
         files[name].write_text("t,v\n" + "\n".join(rows) + "\n")
@@ -223,3 +234,45 @@ def test_a_diverged_run_is_recorded_as_diverged(train_recipe, capsys,
     assert metrics["val_loss"] is None and metrics["val_mse_next"] is None
     results = open(out / "results.md").read()
     assert f"| diverged at epoch {metrics['epochs']} |" in results
+
+
+def test_a_bug_keeps_its_traceback_bad_input_is_one_line(
+        train_recipe, monkeypatch, capsys, tmp_path, csv):
+    # Only kzoo's UsageError, DataError, RunBusy and OSError are bad input
+    # (exit 2, one line); any other exception is a bug inside kzoo and
+    # leaves the recipe with its traceback (exit 1).
+    from kzoo import data
+    from kzoo.errors import UsageError
+
+    args = ["--model", "persistence", "--dataset", f"csv:{csv}",
+            "--out", str(tmp_path / "runs")]
+    for error in (ValueError("a bug"), KeyError("a bug")):
+        def load(*args, error=error):
+            raise error
+
+        monkeypatch.setattr(data, "load", load)
+        with pytest.raises(type(error), match="a bug"):
+            train_recipe.cli(args)
+
+    def refuse(*args):
+        raise UsageError("a bad\nflag")
+
+    monkeypatch.setattr(data, "load", refuse)
+    assert train_recipe.cli(args) == 2
+    assert _errors(capsys) == "error: a bad flag"
+
+
+@ONCE
+@pytest.mark.slow
+def test_an_unknown_backend_is_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "recipes", "train.py"),
+         "--out", str(tmp_path / "runs")],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "KERAS_BACKEND": "bogus"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: KERAS_BACKEND='bogus' is not a backend kzoo runs on; set it "
+        "to one of: jax, torch, tensorflow"]
+    assert not (tmp_path / "runs").exists()

@@ -8,6 +8,7 @@ import pytest
 
 from kzoo.training.backup import BackupAndRestore
 from kzoo.training.backup import backups
+from kzoo.training.backup import save_weights
 
 
 def _data(rng, n=70):
@@ -114,3 +115,31 @@ def test_arguments_are_checked(tmp_path):
         BackupAndRestore(str(tmp_path), interval_s=-1)
     with pytest.raises(ValueError, match="keep"):
         BackupAndRestore(str(tmp_path), keep=0)
+
+
+def test_weights_written_in_memory_load_and_a_failed_write_is_named(
+        tmp_path):
+    # A file-size limit (as `ulimit -f`: Python ignores SIGXFSZ, the write
+    # fails with EFBIG) used to make HDF5 print a traceback per object and
+    # crash later (issue 27 #14): now one OSError naming the file, the
+    # earlier file kept, no temporary file left.
+    import resource
+
+    model = _model()
+    path = str(tmp_path / "w.weights.h5")
+    save_weights(model, path)
+    clone = _model()
+    clone.load_weights(path)
+    for a, b in zip(model.get_weights(), clone.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    before = open(path, "rb").read()
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024, hard))
+    try:
+        with pytest.raises(OSError, match=f"cannot save the backup {path}: "
+                           "File too large"):
+            save_weights(model, path, what="the backup")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert open(path, "rb").read() == before
+    assert os.listdir(tmp_path) == ["w.weights.h5"]

@@ -44,3 +44,38 @@ def test_a_signal_inside_a_gc_callback_is_recorded_then_raised_at_a_batch():
     assert interrupts.received() == signal.SIGINT
     with pytest.raises(KeyboardInterrupt):
         interrupts.StopOnSignal().on_train_batch_begin(0)
+
+
+def test_a_signal_inside_a_weakref_callback_is_recorded_not_printed(
+        monkeypatch, capsys):
+    # Python prints an exception raised in a weakref callback ("Exception
+    # ignored ... KeyboardInterrupt") and drops it (issue 27 #15): the hook
+    # that `install()` sets records it, and passes anything else on.
+    import weakref
+
+    passed = []
+    monkeypatch.setattr(sys, "unraisablehook",
+                        interrupts.unraisable_hook(passed.append))
+
+    class Thing:
+        pass
+
+    def callback(reference):
+        interrupts._handler(signal.SIGINT, sys._getframe())
+
+    thing = Thing()
+    reference = weakref.ref(thing, callback)  # noqa: F841
+    del thing  # the callback runs here, its KeyboardInterrupt unraisable
+    assert interrupts.received() == signal.SIGINT
+    assert "KeyboardInterrupt" not in capsys.readouterr().err
+    assert passed == []
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.StopOnSignal().on_epoch_end(0)
+
+    def broken(reference):
+        raise RuntimeError("a bug")
+
+    other = Thing()
+    reference = weakref.ref(other, broken)  # noqa: F841
+    del other
+    assert [u.exc_type for u in passed] == [RuntimeError]

@@ -42,3 +42,38 @@ def test_planning_writes_nothing_and_checks_every_value(tmp_path, series):
         training.plan_run("vqlnmlp", {}, series, seed=-1, out=out)
     with pytest.raises(ValueError, match="too short"):
         training.plan_run("vqlnmlp", {"time_steps": 159}, series, out=out)
+
+
+def test_a_closed_form_table_is_checked_before_anything_runs(tmp_path,
+                                                             series,
+                                                             monkeypatch):
+    # vqridge has no d_model: its table and its solve are checked on their
+    # own (issue 27 #15, #17): rows beyond int32 or beyond the training
+    # windows, or a solve that would not fit in memory, are refused at
+    # planning, before a staging directory exists.
+    from kzoo.training import plan as planning
+
+    out = str(tmp_path / "runs")
+    hp = {"time_steps": 16, "n_lags": 4, "delay": 3}
+    with pytest.raises(ValueError, match="vocab_size=100000000000"):
+        training.plan_run("vqridge", {**hp, "vocab_size": 10**11}, series,
+                          out=out)
+    with pytest.raises(ValueError, match="vocab_size=5000 of vqridge exceeds "
+                       "the 115 training windows"):
+        training.plan_run("vqridge", {**hp, "vocab_size": 5000}, series,
+                          out=out)
+    monkeypatch.setattr(planning, "available_memory", lambda: 2**18)
+    with pytest.raises(ValueError, match="solving vqridge's codebook needs "
+                       r".* GiB, more than half of the 0.000244 GiB"):
+        training.plan_run("vqridge", {**hp, "vocab_size": 100}, series,
+                          out=out)
+    monkeypatch.setattr(planning, "available_memory", lambda: 2**30)
+    training.plan_run("vqridge", {**hp, "vocab_size": 100}, series, out=out)
+    assert not os.path.exists(out)
+
+
+def test_a_constant_series_is_refused_at_planning(tmp_path):
+    series = data.load("csv:" + write_csv(tmp_path / "c.csv", [5.0] * 120))
+    with pytest.raises(data.DataError, match="the series is constant"):
+        training.plan_run("linear", {"time_steps": 16}, series,
+                          out=str(tmp_path / "runs"))

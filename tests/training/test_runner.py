@@ -177,3 +177,95 @@ def test_a_closed_form_model_is_solved_on_the_training_windows(tmp_path,
     assert all(np.isclose(train_queries, row).all(1).any() for row in table)
     persistence = np.mean((windows.x_val[:, -1, 0] - windows.next_val) ** 2)
     assert first["val_mse_next"] < persistence
+
+
+def test_the_plateau_schedule_halves_the_learning_rate(tmp_path, series):
+    # Keras refused ReduceLROnPlateau on val_mse_next without mode="min"
+    # (issue 27 #9). A learning rate too small to change the weights: no
+    # epoch improves on the first, and after 5 the rate is halved.
+    seen = []
+
+    class Rate(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(float(keras.ops.convert_to_numpy(
+                self.model.optimizer.learning_rate)))
+
+    plan = training.plan_run("linear", {
+        "time_steps": 16, "epochs": 6, "lr": 1e-30, "patience": 0,
+        "schedule": "plateau"}, series, out=str(tmp_path))
+    metrics = training.execute(plan, series, verbose=0, callbacks=[Rate()])
+    assert metrics["status"] == "complete" and metrics["epochs"] == 6
+    assert seen[:5] == [pytest.approx(1e-30)] * 5
+    assert seen[5] == pytest.approx(5e-31)
+    assert not os.path.exists(plan.staging_dir)
+
+
+def test_a_solve_with_non_finite_forecasts_is_recorded_as_diverged(
+        tmp_path, series):
+    # A closed-form model is judged like a trained one (issue 27 #8): a
+    # read too narrow to weigh any row gives NaN, recorded as diverged.
+    plan = training.plan_run("vqridge", {
+        "time_steps": 16, "vocab_size": 40, "n_lags": 4, "delay": 3,
+        "temperature": 1e-30}, series, out=str(tmp_path))
+    metrics = training.execute(plan, series, verbose=0)
+    assert metrics["status"] == "diverged" and metrics["epochs"] == 0
+    saved = json.load(open(os.path.join(metrics["run_dir"],
+                                        "metrics.json")))
+    assert saved["status"] == "diverged" and saved["val_mse_next"] is None
+    from kzoo.errors import DataError
+    from kzoo.eval.run_dir import load_run
+
+    with pytest.raises(DataError, match="diverged"):
+        load_run(metrics["run_dir"])
+
+
+def test_a_run_refused_once_started_leaves_nothing(tmp_path, series,
+                                                   monkeypatch):
+    # Bad input found inside the staging directory (issue 27 #17): the
+    # directory and the folders made for it go; a run with a backup stays.
+    from kzoo.errors import DataError
+
+    out = tmp_path / "runs"
+    plan = training.plan_run("vqlnmlp", {"time_steps": 16, "epochs": 2},
+                             series, out=str(out))
+
+    def refuse(*args, **kwargs):
+        raise DataError("refused")
+
+    monkeypatch.setattr(runner.data, "prepare", refuse)
+    with pytest.raises(DataError):
+        training.execute(plan, series, verbose=0)
+    assert not out.exists()
+    backup = os.path.join(plan.staging_dir, "backup")
+    os.makedirs(backup)
+    open(os.path.join(backup, "epoch-000001.weights.h5"), "w").close()
+    with pytest.raises(DataError):
+        training.execute(plan, series, verbose=0)
+    assert os.listdir(backup) == ["epoch-000001.weights.h5"]
+
+
+def test_a_full_disk_while_saving_a_backup_names_it_and_resumes(
+        tmp_path, series, monkeypatch):
+    # Issue 27 #14: one OSError naming the backup, no temporary file, the
+    # staging directory kept; the same command then finishes the run.
+    import builtins
+    import errno
+
+    from kzoo.training import backup as backup_module
+
+    def full(path, mode="r", *args, **kwargs):
+        if "w" in mode and ".weights.h5" in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return builtins.open(path, mode, *args, **kwargs)
+
+    plan = training.plan_run("vqlnmlp", {"time_steps": 16, "epochs": 2},
+                             series, out=str(tmp_path))
+    monkeypatch.setattr(backup_module, "open", full, raising=False)
+    with pytest.raises(OSError, match="cannot save the backup .*epoch-000001"
+                       r"\.weights\.h5: No space left on device") as caught:
+        training.execute(plan, series, verbose=0, backup_interval_s=0)
+    assert caught.value.errno == errno.ENOSPC
+    assert os.listdir(os.path.join(plan.staging_dir, "backup")) == []
+    monkeypatch.undo()
+    metrics = training.execute(plan, series, verbose=0, backup_interval_s=0)
+    assert metrics["status"] == "complete" and metrics["attempts"] == 2

@@ -90,3 +90,17 @@ def test_an_interrupted_run_under_another_backend_is_named(plan):
         f"note: {folder} holds this run, interrupted under {other}; "
         f"KERAS_BACKEND={other} resumes it. This one starts afresh under "
         f"{keras.backend.backend()}."]
+
+
+def test_the_busy_message_ends_with_the_callers_hint(plan):
+    # train.py's --wait by default; recipes without it word their own
+    # (issue 27 #17).
+    with Staging(plan):
+        with pytest.raises(RunBusy, match="; wait for it to end, or add "
+                           "--wait$"):
+            with Staging(plan):
+                pass
+        with pytest.raises(RunBusy, match=r"is running this run in .*; "
+                           "run this study again later$"):
+            with Staging(plan, hint="run this study again later"):
+                pass
