@@ -79,7 +79,8 @@ def parser():
         "OUT/study.csv, OUT/study_quality.png and OUT/study_cost.png; "
         "re-running the same command reuses the cells it measured (and "
         "measures again those that failed or were skipped under another "
-        "--limit-minutes); a cell measured with other settings is refused. "
+        "--limit-minutes); a cell measured otherwise (other seeds, epochs, "
+        "--quick, backend or study version) is refused, in one line. "
         "Two identical studies at once share the cells.",
         [common_parser(out="runs/study", seed=False)],
     )
@@ -89,7 +90,7 @@ def parser():
     p.add_argument("--variant", "--method", dest="variant",
                    default=",".join(study.VARIANTS),
                    help="comma-separated subset of "
-                   f"{','.join(study.VARIANTS)} (--method: the same)")
+                   f"{','.join(study.VARIANTS)} (--method: its former name)")
     p.add_argument("--vocab", default=DEFAULT_VOCABS,
                    help="effective vocabularies (integers or 2^K)")
     p.add_argument("--seeds", type=int, default=3, help="seeds per cell")

@@ -13,6 +13,7 @@ same key.
 """
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -31,6 +32,7 @@ from kzoo import training
 from kzoo.benchmarks.recall import measure as recall
 from kzoo.benchmarks.study import design
 from kzoo.eval.predict import evaluate_run
+from kzoo.training.plan import data_fingerprint
 
 # The version of what a result means: raise it whenever a change here or
 # in `design` changes what a cell measures, so that older results are not
@@ -52,14 +54,29 @@ def result_key(config):
     hparams = models.spec(name).hparams(**settings)
     recall_plan = None
     if with_recall:
+        lags = list(config.get("recall_lags", design.RECALL_LAGS))
         recall_plan = {
-            "lags": list(config.get("recall_lags", design.RECALL_LAGS)),
-            "epochs": config.get("recall_epochs", design.RECALL_EPOCHS)}
+            "lags": lags,
+            "epochs": config.get("recall_epochs", design.RECALL_EPOCHS),
+            "series": [_fingerprint(f"recall:{lag}") for lag in lags]}
     return jsonable({
         "version": VERSION, "backend": keras.backend.backend(),
         "model": name, "hparams": hparams, "seeds": list(config["seeds"]),
-        "series": "y_w", "split": "random",
+        "series": _fingerprint("y_w"), "split": "random",
         "horizon": config.get("horizon"), "recall": recall_plan})
+
+
+@functools.lru_cache(maxsize=None)
+def _fingerprint(spec):
+    """`spec` (`y_w` or `recall:LAG`), its window length and data's SHA-1:
+    a change to the series changes the key."""
+    if spec == "y_w":
+        series, steps = data.load("y_w"), None
+    else:
+        lag = int(spec.split(":")[1])
+        series, steps = recall.recall_series(lag), recall.recall_windows(lag)
+    return {"spec": spec, "time_steps": steps,
+            "data_sha1": data_fingerprint(series.values)}
 
 
 class StepTooSlow(BaseException):

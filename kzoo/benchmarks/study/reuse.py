@@ -14,7 +14,7 @@ JSON, or not a cell).
 ...     {**key, "seeds": [0, 1], "hparams": {"epochs": 1, "lr": 0.001},
 ...      "horizon": 20}, key)
 >>> measured
-'seeds [0, 1], 1 epochs and horizon 20'
+'seeds [0, 1], 1 epoch and horizon 20'
 >>> asked
 'seeds [0], 100 epochs and horizon to the end of the series'
 """
@@ -89,16 +89,25 @@ def _phrase(name, value):
     if name == "seeds":
         return f"seeds {value}"
     if name == "epochs":
-        return f"{value} epochs"
+        return _epochs(value)
     if name == "horizon":
         return ("horizon to the end of the series" if value is None
                 else f"horizon {value}")
     if name == "recall":
         return ("no recall" if value is None else
-                f"recall lags {value['lags']} of {value['epochs']} epochs")
+                f"recall lags {value.get('lags')} of "
+                f"{_epochs(value.get('epochs'))}")
+    if name in ("series", "recall series") and isinstance(value, list):
+        return f"recall series {[v.get('data_sha1') for v in value]}"
+    if name == "series" and isinstance(value, dict):
+        return f"series {value.get('spec')} of SHA-1 {value.get('data_sha1')}"
     if name == "version":
         return f"measuring code version {value}"
     return f"{name} {value}"
+
+
+def _epochs(count):
+    return f"{count} epoch" + ("" if count == 1 else "s")
 
 
 def _join(phrases):
@@ -120,6 +129,10 @@ def differences(measured, wanted):
                     left.append(_phrase(hp, a.get(hp)))
                     right.append(_phrase(hp, b.get(hp)))
             continue
+        if (name == "recall" and isinstance(a, dict) and isinstance(b, dict)
+                and (a.get("lags"), a.get("epochs")) == (b.get("lags"),
+                                                         b.get("epochs"))):
+            name, a, b = "recall series", a.get("series"), b.get("series")
         left.append(_phrase(name, a))
         right.append(_phrase(name, b))
     return _join(left), _join(right)

@@ -154,10 +154,10 @@ def _children(pid):
 @ONCE
 @pytest.mark.slow
 def test_sigterm_stops_the_study_and_its_child_cleanly(tmp_path):
-    out = tmp_path / "s"
+    out = tmp_path / "s"  # relative: the caller's folder, not the checkout
     process = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "recipes", "study.py"), "--out",
-         str(out), "--family", "mixer", "--variant", "flat", "--vocab", "32",
+         "s", "--family", "mixer", "--variant", "flat", "--vocab", "32",
          "--seeds", "1", "--epochs", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True, cwd=str(tmp_path))
@@ -174,3 +174,5 @@ def test_sigterm_stops_the_study_and_its_child_cleanly(tmp_path):
     assert "Traceback" not in err
     assert not os.path.exists(f"/proc/{child}")
     assert not (out / "cells" / "reference.json").exists()  # not "failed"
+    assert (out / "cells" / "reference.lock").exists()
+    assert not os.path.exists(os.path.join(ROOT, "s"))

@@ -27,7 +27,7 @@ def test_the_same_key_is_reused_and_another_is_refused(tmp_path):
         reuse.verdict(path, {**CONFIG, "seeds": [0, 1], "epochs": 1})
     assert str(refused.value) == (
         f"{path} was measured with seeds [0] and 50 epochs; this command "
-        "asks for seeds [0, 1] and 1 epochs: give the same flags (--seeds, "
+        "asks for seeds [0, 1] and 1 epoch: give the same flags (--seeds, "
         "--epochs, --quick), or another --out")
     with pytest.raises(DataError, match="horizon 20"):
         reuse.verdict(path, {**CONFIG, "horizon": 20})
@@ -56,3 +56,12 @@ def test_what_is_not_final_is_measured_again(tmp_path):
     assert reuse.verdict(path, {**CONFIG, "limit_s": 60})[1] is None
     assert "limit of 1 min, this command's limit is 10 min" in (
         reuse.verdict(path, CONFIG)[1])
+
+
+def test_another_recall_series_is_named(tmp_path):
+    cell = result(CONFIG)
+    cell["key"]["recall"]["series"][0]["data_sha1"] = "0123456789abcdef"
+    with pytest.raises(DataError) as refused:
+        reuse.verdict(_saved(tmp_path, cell), CONFIG)
+    assert "was measured with recall series ['0123456789abcdef', " in str(
+        refused.value)

@@ -53,8 +53,8 @@ def test_a_result_measured_otherwise_is_refused(tmp_path, fake):
     with pytest.raises(DataError) as refused:  # the LSTM of 1 epoch
         _study(tmp_path, measure=False)
     message = str(refused.value)
-    assert "reference.json was measured with 1 epochs" in message
-    assert "recall lags [8] of 1 epochs and horizon 20; this command " \
+    assert "reference.json was measured with 1 epoch," in message
+    assert "recall lags [8] of 1 epoch and horizon 20; this command " \
         "asks for " in message and "horizon to the end of the series" \
         in message
     with pytest.raises(DataError, match="recall lags"):
