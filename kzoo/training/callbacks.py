@@ -10,6 +10,7 @@ import numpy as np
 from kzoo.errors import UsageError
 from kzoo.eval import metrics
 from kzoo.eval.forecast import rollout
+from kzoo.storage import write_json
 from kzoo.training.backup import save_weights
 
 
@@ -117,9 +118,8 @@ class BestWeights(keras.callbacks.Callback):
             self.wait += 1
         elif self.best is None or value < self.best:
             save_weights(self.model, self.path, what="the best weights")
-            with open(self.path + ".json.tmp", "w", encoding="utf-8") as f:
-                json.dump({"epoch": epoch, "value": float(value)}, f)
-            os.replace(self.path + ".json.tmp", self.path + ".json")
+            write_json(self.path + ".json",
+                       {"epoch": epoch, "value": float(value)})
             self.best_epoch, self.best, self.wait = epoch, float(value), 0
         else:
             self.wait += 1
