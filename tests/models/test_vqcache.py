@@ -1,4 +1,3 @@
-import keras
 import numpy as np
 import pytest
 
@@ -28,27 +27,20 @@ def test_registered_with_their_defaults():
         assert conv.max_length == 256
 
 
-@pytest.mark.parametrize("name, fit", [("vqcache", True),
-                                       ("mhvqcache", False)])
-def test_causal_trains_and_round_trips(tmp_path, rng, name, fit):
+# Fitting and the `.keras` round trip: test_models.py's
+# test_every_model_builds_fits_and_saves, which covers every registered model.
+@pytest.mark.parametrize("name", ["vqcache", "mhvqcache"])
+def test_the_past_does_not_see_the_future(rng, name):
     hp = dict(SMALL, n_head=2) if name == "mhvqcache" else SMALL
     model = models.build(name, **hp)
     x = rng.normal(size=(8, 24, 1)).astype("float32")
-    if fit:
-        model.compile(keras.optimizers.Adam(1e-3), "mse")
-        y = np.concatenate([x[:, 1:], x[:, -1:]], axis=1)  # the next value
-        history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
-        assert np.isfinite(history.history["loss"][0])
     out = model.predict(x, verbose=0)
     assert out.shape == (8, 24, 1)
     changed = x.copy()
     changed[:, 13:] += 5.0
-    np.testing.assert_allclose(model.predict(changed, verbose=0)[:, :13],
-                               out[:, :13], atol=1e-5)
-    path = str(tmp_path / "m.keras")
-    model.save(path)
-    np.testing.assert_allclose(
-        keras.models.load_model(path).predict(x, verbose=0), out, atol=1e-6)
+    moved = model.predict(changed, verbose=0)
+    np.testing.assert_allclose(moved[:, :13], out[:, :13], atol=1e-5)
+    assert np.abs(moved[:, 13] - out[:, 13]).max() > 1e-4
 
 
 @pytest.mark.parametrize("hp, match", [
