@@ -13,8 +13,8 @@ from kzoo.errors import UsageError as _UsageError  # noqa: E402
 
 # The Keras backends kzoo runs on (`kzoo.backend.BACKENDS`): Keras fails on
 # any other KERAS_BACKEND with a traceback from inside its own import.
-if _os.environ.get("KERAS_BACKEND", "jax") not in ("jax", "torch",
-                                                   "tensorflow"):
+if (_os.environ.get("KERAS_BACKEND") or "jax") not in ("jax", "torch",
+                                                       "tensorflow"):
     raise _UsageError(
         f"KERAS_BACKEND={_os.environ['KERAS_BACKEND']!r} is not a backend "
         "kzoo runs on; set it to one of: jax, torch, tensorflow")
