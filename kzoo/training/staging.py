@@ -32,7 +32,6 @@ LOCK_FILE = ".lock"
 STATE_FILE = "attempts.json"
 PLAN_FILE = "plan.json"
 LOGS_DIR = "logs"
-BACKUP_DIR = "backup"
 # What a process holding the lock can do about a busy run (train.py's
 # flag); a caller without `--wait` words its own.
 BUSY_HINT = "wait for it to end, or add --wait"
@@ -93,8 +92,9 @@ class Staging:
             ending the `RunBusy` message (default `BUSY_HINT`).
 
     A run refused for bad input (`UsageError`, `DataError` raised inside
-    the `with`) leaves nothing behind unless it holds a backup to resume
-    from: its staging directory goes, and the folders created for it.
+    the `with`) before it wrote anything but this bookkeeping leaves
+    nothing behind: its staging directory goes, and the empty folders
+    created for it.
 
     Attributes:
         path: the staging directory.
@@ -172,9 +172,13 @@ class Staging:
         return False
 
     def _resumable(self):
-        """Whether the staging directory holds a backup to resume from."""
-        folder = os.path.join(self.path, BACKUP_DIR)
-        return os.path.isdir(folder) and bool(os.listdir(folder))
+        """Whether the staging directory holds more than its bookkeeping
+        (a backup to resume from, the history of finished epochs)."""
+        try:
+            held = set(os.listdir(self.path))
+        except FileNotFoundError:
+            return False
+        return bool(held - {LOCK_FILE, STATE_FILE, PLAN_FILE})
 
     def _remove(self):
         """Remove the staging directory and the empty folders made for it."""
