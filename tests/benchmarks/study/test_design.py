@@ -45,3 +45,22 @@ def test_cell_settings_fix_the_family_and_check_the_cell():
         design.cell_settings("mixer", "inc", 4)
     with pytest.raises(ValueError, match="unknown variant"):
         design.variant_settings("octree", 64)
+
+
+def test_the_plan_is_checked_before_anything_runs(monkeypatch):
+    assert design.plan_cells(["mixer"], ["flat"], [32, 64]) == [
+        ("mixer", "flat", 32), ("mixer", "flat", 64)]
+    for families, variants, vocabs, message in (
+            ([], ["flat"], [32], "family names nothing"),
+            (["mixer"], ["flat", "flat"], [32], "names 'flat' twice"),
+            (["mixer"], ["flat"], [32, 32], r"2\^5 is given twice"),
+            (["mixer"], ["flat"], [], "no vocabulary"),
+            (["mixer"], ["product2"], [2**64], "table of 4294967296 rows")):
+        with pytest.raises(ValueError, match=message):
+            design.plan_cells(families, variants, vocabs)
+    # Tables past half the memory available are refused, as a run would be.
+    monkeypatch.setattr(design, "available_memory", lambda: 2**30)
+    with pytest.raises(ValueError,
+                       match=r"V=2\^24: the flat tables need 2 GiB"):
+        design.plan_cells(["mixer"], ["flat"], [2**24])
+    design.plan_cells(["mixer"], ["product2"], [2**24])  # 2 x 4096 rows
