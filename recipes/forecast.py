@@ -38,7 +38,7 @@ def parser():
     from kzoo import models
     from kzoo.benchmarks.forecast.design import PROTOCOLS
     from kzoo.eval import protocols as P
-    from kzoo.models.registry import NEW_TRAINING
+    from kzoo.models.registry import KZOO_TRAINING
 
     p = make_parser(
         __file__,
@@ -52,7 +52,7 @@ def parser():
         "protocol; peers: persistence and the AR, on the LSTM's windows). "
         "Every model over --seeds seeds (mean ± std). On laser "
         "and Mackey-Glass the neural models train the benchmarks' way: "
-        f"chronological split, {NEW_TRAINING} (override with --set). "
+        f"chronological split, {KZOO_TRAINING} (override with --set). "
         "The whole command is checked before anything trains. "
         "Writes OUT/forecast.md, OUT/forecast.csv and a plot of the fed-back "
         "forecasts per protocol; a repeated command reuses finished runs.",

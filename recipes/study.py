@@ -63,7 +63,7 @@ def name_list(flag, text, valid):
 
 def parser():
     from kzoo.benchmarks.study import design as study
-    from kzoo.models.registry import NEW_TRAINING
+    from kzoo.models.registry import KZOO_TRAINING
 
     p = make_parser(
         __file__,
@@ -96,7 +96,7 @@ def parser():
     p.add_argument("--seeds", type=int, default=3, help="seeds per cell")
     p.add_argument("--epochs", type=int,
                    help="epochs of every run (default "
-                   f"{NEW_TRAINING['epochs']} for the cells, the "
+                   f"{KZOO_TRAINING['epochs']} for the cells, the "
                    "LSTM's reference epochs for it; the best epoch kept)")
     p.add_argument("--limit-minutes", type=float, default=10.0,
                    help="skip a cell whose one run is estimated longer")

@@ -96,11 +96,13 @@ def _codebook(vocab_size, d_model, **extra):
 # The reference's per-token codebook models (flat, product and hierarchy
 # tables alike) train as the reference does: ts 96, lr 7e-3, batch 32.
 _PER_TOKEN = {**_train(96, 7e-3, 32), **_forecast()}
-# kzoo's own models train the benchmarks' way by default: the best
-# validation epoch's weights and a cosine schedule (forecasting the level:
-# `change` and `revin` measured worse, `recipes/forecast.py --ablation`).
-NEW_TRAINING = {"epochs": 100, "patience": 20, "schedule": "cosine"}
-_MIX = {**_train(112, 3e-3, 32, **NEW_TRAINING), **_forecast(), "patch": 16,
+# kzoo's own training, the one name for it: kzoo's own models (mixers,
+# caches, linear) train this way by default, and the forecast benchmarks
+# and the study train every neural model this way: the best validation
+# epoch's weights and a cosine schedule (forecasting the level: `change`
+# and `revin` measured worse, `recipes/forecast.py --ablation`).
+KZOO_TRAINING = {"epochs": 100, "patience": 20, "schedule": "cosine"}
+_MIX = {**_train(112, 3e-3, 32, **KZOO_TRAINING), **_forecast(), "patch": 16,
         "n_mix": 2, "residual": False}
 _SPECS = {
     "lstm": ModelSpec(
@@ -201,7 +203,7 @@ _SPECS = {
     ),
     "linear": ModelSpec(
         builders.build_linear, "last",
-        {**_train(96, 1e-3, 32, **NEW_TRAINING), **_forecast()},
+        {**_train(96, 1e-3, 32, **KZOO_TRAINING), **_forecast()},
         description="baseline: one Dense over the window",
     ),
 }
@@ -209,7 +211,7 @@ _SPECS = {
 
 # Codebook cache over time (issue 23): attention to the whole past through
 # quantised keys (linear in T) beside a window-long causal convolution.
-_CACHE = {**_train(256, 2e-3, 32, **NEW_TRAINING), **_forecast(),
+_CACHE = {**_train(256, 2e-3, 32, **KZOO_TRAINING), **_forecast(),
           "vocab_size": 64, "d_model": 32, "layers": 2, "block_size": 32,
           "patch": 8}
 _SPECS["vqcache"] = ModelSpec(

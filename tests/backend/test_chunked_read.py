@@ -9,9 +9,9 @@ from kzoo.backend import chunked_read
 from kzoo.layers import chunked_reads
 from kzoo.layers import reads
 
-from helpers import gradients
-from helpers import np_softmax
-from helpers import to_numpy
+from references import gradients
+from references import np_softmax
+from references import to_numpy
 
 RTOL, ATOL = 1e-5, 1e-6
 # (groups, rows, chunk): a vocabulary the chunk does not divide, several

@@ -6,7 +6,7 @@ import pytest
 
 from kzoo.backend import LSTM
 
-from helpers import to_numpy
+from references import to_numpy
 
 
 def _pair(return_sequences, rng):

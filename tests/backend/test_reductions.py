@@ -6,7 +6,7 @@ import pytest
 
 from kzoo.backend import reductions
 
-from helpers import to_numpy
+from references import to_numpy
 
 
 @pytest.mark.parametrize("shape", [(7,), (5, 33), (2, 3, 512)])

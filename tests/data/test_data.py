@@ -4,8 +4,8 @@ import pytest
 from kzoo import data
 from kzoo.data import DataError
 
-from helpers import smooth_series
-from helpers import write_csv
+from datafiles import smooth_series
+from datafiles import write_csv
 
 
 def test_csv_default_column_keeps_time(tmp_path):

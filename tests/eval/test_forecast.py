@@ -11,10 +11,10 @@ from kzoo import data
 from kzoo import eval as kzoo_eval
 from kzoo import training
 
+from datafiles import smooth_series
+from datafiles import write_csv
 from helpers import ROOT
 from helpers import next_backend
-from helpers import smooth_series
-from helpers import write_csv
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from kzoo.layers import ProductCodebook
 from kzoo.layers import RandnPositionalEncoding
 from kzoo.layers import RotaryPositionalEncoding
 
-from helpers import np_layer_norm
-from helpers import np_soft_read
-from helpers import run_layer_test
-from helpers import to_numpy
+from layer_test import run_layer_test
+from references import np_layer_norm
+from references import np_soft_read
+from references import to_numpy
 
 
 def np_block(x, block, pe):

@@ -11,10 +11,10 @@ from kzoo.layers import Codebook
 from kzoo.layers import ProductCodebook
 from kzoo.models import Model
 
-from helpers import np_hard_read
-from helpers import np_soft_read
-from helpers import run_layer_test
-from helpers import to_numpy
+from layer_test import run_layer_test
+from references import np_hard_read
+from references import np_soft_read
+from references import to_numpy
 
 RTOL, ATOL = 1e-5, 1e-6
 VOCAB, CHUNK = 11, 4  # a vocabulary the chunk does not divide

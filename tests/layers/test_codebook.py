@@ -5,10 +5,10 @@ import pytest
 from kzoo.layers import Codebook
 from kzoo.models import Model
 
-from helpers import np_hard_read
-from helpers import np_soft_read
-from helpers import run_layer_test
-from helpers import to_numpy
+from layer_test import run_layer_test
+from references import np_hard_read
+from references import np_soft_read
+from references import to_numpy
 
 ATOL = 1e-5
 

@@ -5,9 +5,9 @@ import pytest
 from kzoo.layers import CausalLongConvolution
 from kzoo.layers.long_convolution import causal_fft_convolution
 
-from helpers import gradients
-from helpers import run_layer_test
-from helpers import to_numpy
+from layer_test import run_layer_test
+from references import gradients
+from references import to_numpy
 
 
 def np_causal_convolution(x, kernel):

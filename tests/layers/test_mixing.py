@@ -4,9 +4,9 @@ import pytest
 from kzoo.layers import CausalTokenMixing
 from kzoo.layers import DelayEmbedding
 
-from helpers import np_layer_norm
-from helpers import run_layer_test
-from helpers import to_numpy
+from layer_test import run_layer_test
+from references import np_layer_norm
+from references import to_numpy
 
 
 def test_delay_embedding_matches_numpy(rng):

@@ -8,8 +8,8 @@ from kzoo.layers import RotaryPositionalEncoding
 from kzoo.layers import SinusoidalPositionalEncoding
 from kzoo.models import Model
 
-from helpers import run_layer_test
-from helpers import to_numpy
+from layer_test import run_layer_test
+from references import to_numpy
 
 ATOL = 1e-5
 

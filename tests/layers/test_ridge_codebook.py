@@ -5,8 +5,8 @@ import pytest
 
 from kzoo.layers import RidgeCodebook
 
-from helpers import run_layer_test
-from helpers import to_numpy
+from layer_test import run_layer_test
+from references import to_numpy
 
 
 def np_read(x, codebook, values, linear, bias, n_lags, delay, temperature):

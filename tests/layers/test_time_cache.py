@@ -6,10 +6,10 @@ from kzoo.layers import CodebookCache
 from kzoo.layers.time_cache import cached_attention
 from kzoo.models import Model
 
-from helpers import np_layer_norm
-from helpers import np_softmax
-from helpers import run_layer_test
-from helpers import to_numpy
+from layer_test import run_layer_test
+from references import np_layer_norm
+from references import np_softmax
+from references import to_numpy
 
 ATOL = 2e-5
 

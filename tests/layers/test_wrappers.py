@@ -9,8 +9,8 @@ from kzoo.layers import ChangeForecast
 from kzoo.layers import WindowDenormalization
 from kzoo.layers import WindowNormalization
 
-from helpers import run_layer_test
-from helpers import to_numpy
+from layer_test import run_layer_test
+from references import to_numpy
 
 
 def np_stats(x, causal, eps=1e-5):

@@ -147,7 +147,7 @@ def test_defaults_of_groups_models_by_default():
 
 
 def test_last_value_layer_contract():
-    from helpers import run_layer_test
+    from layer_test import run_layer_test
 
     run_layer_test(models.LastValue, {}, (2, 5, 1), (2, 5, 1))
 

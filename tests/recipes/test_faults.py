@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from datafiles import write_csv
 from helpers import ONCE
 from helpers import ROOT
-from helpers import write_csv
 
 TRAIN = os.path.join(ROOT, "recipes", "train.py")
 pytestmark = pytest.mark.slow

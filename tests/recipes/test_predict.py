@@ -7,9 +7,9 @@ import pytest
 from kzoo import data
 from kzoo import training
 
+from datafiles import smooth_series
+from datafiles import write_csv
 from helpers import load_recipe
-from helpers import smooth_series
-from helpers import write_csv
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import sys
 import numpy as np
 import pytest
 
+from datafiles import smooth_series
+from datafiles import write_csv
 from helpers import ONCE
 from helpers import ROOT
-from helpers import smooth_series
-from helpers import write_csv
 
 
 @pytest.fixture

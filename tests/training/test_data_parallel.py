@@ -8,10 +8,10 @@ import sys
 import keras
 import pytest
 
+from datafiles import smooth_series
+from datafiles import write_csv
 from helpers import ONCE
 from helpers import ROOT
-from helpers import smooth_series
-from helpers import write_csv
 
 SCRIPT = """
 import json, os, sys

@@ -6,8 +6,8 @@ from kzoo import data
 from kzoo import models
 from kzoo import training
 
-from helpers import smooth_series
-from helpers import write_csv
+from datafiles import smooth_series
+from datafiles import write_csv
 
 
 @pytest.fixture

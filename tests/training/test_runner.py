@@ -11,8 +11,8 @@ from kzoo import training
 from kzoo.eval import tables
 from kzoo.training import runner
 
-from helpers import smooth_series
-from helpers import write_csv
+from datafiles import smooth_series
+from datafiles import write_csv
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from kzoo.training.staging import RunBusy
 from kzoo.training.staging import Staging
 from kzoo.training.staging import find_finished
 
-from helpers import smooth_series
-from helpers import write_csv
+from datafiles import smooth_series
+from datafiles import write_csv
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ import pytest
 from kzoo import tuning
 from kzoo.eval import report
 
+from datafiles import smooth_series
+from datafiles import write_csv
 from helpers import ONCE
 from helpers import ROOT
 from helpers import load_recipe
-from helpers import smooth_series
-from helpers import write_csv
 
 TUNE = os.path.join(ROOT, "recipes", "tune.py")
 

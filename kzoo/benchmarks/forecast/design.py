@@ -13,7 +13,7 @@ of `kzoo.peers`:
 
 On `laser` and `mackey_glass` every neural model trains the benchmarks'
 way (a chronological split with a gap, and kzoo's own training,
-`kzoo.models.registry.NEW_TRAINING`: the best validation epoch's weights,
+`kzoo.models.registry.KZOO_TRAINING`: the best validation epoch's weights,
 a cosine schedule), unless overridden; `split` can be set there (not on
 `reference`, whose protocol fixes the random split).
 """
@@ -33,11 +33,11 @@ from kzoo.eval import forecast
 from kzoo.eval import protocols
 from kzoo.eval.predict import evaluate_run
 from kzoo.eval.run_dir import load_run
-from kzoo.models.registry import NEW_TRAINING
+from kzoo.models.registry import KZOO_TRAINING
 
 PROTOCOLS = ("laser", "mackey_glass", "reference")
 # The benchmarks train every neural model as kzoo's own models train by
-# default, `NEW_TRAINING` (the reference models' defaults keep the
+# default, `KZOO_TRAINING` (the reference models' defaults keep the
 # reference's training).
 BENCHMARK_SPLIT = "chrono"
 
@@ -86,10 +86,10 @@ def _fit(protocol, name, overrides, seed, out, log):
 
 
 def _benchmark_overrides(name, overrides):
-    """`NEW_TRAINING` (where the model trains) under `overrides`."""
+    """`KZOO_TRAINING` (where the model trains) under `overrides`."""
     defaults = models.spec(name).defaults
     trains = name != "persistence"
-    base = {k: v for k, v in NEW_TRAINING.items() if trains and
+    base = {k: v for k, v in KZOO_TRAINING.items() if trains and
             k in defaults}
     return {**base, **overrides}
 

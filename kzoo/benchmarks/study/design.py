@@ -21,7 +21,7 @@ of the study's six variants of those four:
 Each variant runs in two families at otherwise fixed hyperparameters: the
 reference's per-token model (the `vqlnpemlp` shape) and its time-mixing
 counterpart (the `vqmixer` shape), trained as kzoo's own models are
-(`kzoo.models.registry.NEW_TRAINING`). A *cell* (family, variant,
+(`kzoo.models.registry.KZOO_TRAINING`). A *cell* (family, variant,
 vocabulary) is measured over several seeds on the reference series
 (`val_mse_next`, regressive MSE; random split, reference protocol) and,
 for the mixers, on the synthetic recall task (the largest lag with NMSE <
@@ -34,7 +34,7 @@ import math
 from kzoo import models
 from kzoo.errors import UsageError
 from kzoo.layers.checks import MAX_INT32
-from kzoo.models.registry import NEW_TRAINING
+from kzoo.models.registry import KZOO_TRAINING
 from kzoo.training.plan import available_memory
 
 FAMILIES = {
@@ -105,7 +105,7 @@ def cell_settings(family, variant, vocab):
     kind, settings, effective, rows = variant_settings(variant, vocab)
     name = FAMILIES[family][kind]
     defaults = models.spec(name).defaults
-    settings = {**FAMILY_SETTINGS[family], **NEW_TRAINING, **settings}
+    settings = {**FAMILY_SETTINGS[family], **KZOO_TRAINING, **settings}
     if "sizes" in settings and len(set(settings["sizes"])) < 3:
         raise UsageError(f"V={vocab_label(vocab)} is too small for a "
                          "three-level hierarchy")

@@ -80,7 +80,7 @@ def run_study(families, variants, vocabs, seeds, out, epochs=None,
         seeds: seeds per cell.
         out: output directory.
         epochs: epochs of every run (default the models' own,
-            `kzoo.models.registry.NEW_TRAINING`'s for the cells).
+            `kzoo.models.registry.KZOO_TRAINING`'s for the cells).
         limit_s: skip a cell whose single run is estimated longer (`None`:
             no estimate).
         in_process: measure in this process (peak RSS is then this

@@ -4,7 +4,7 @@
 import pytest
 
 from kzoo.benchmarks.study import design
-from kzoo.models.registry import NEW_TRAINING
+from kzoo.models.registry import KZOO_TRAINING
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_cell_settings_fix_the_family_and_check_the_cell():
     name, settings, _, _ = design.cell_settings("per-token", "product2", 64)
     assert name == "mhvqlnpemlp"
     assert settings["pe"] == "randn" and settings["d_model"] == 32
-    assert settings["patience"] == NEW_TRAINING["patience"]
+    assert settings["patience"] == KZOO_TRAINING["patience"]
     # Large tables are read in chunks, in every variant and family.
     assert settings["read_chunk"] == "auto"
     name, settings, _, _ = design.cell_settings("mixer", "inc", 64)

@@ -11,7 +11,7 @@ import pytest
 
 from kzoo.benchmarks.study import design
 from kzoo.benchmarks.study import measure
-from kzoo.models.registry import NEW_TRAINING
+from kzoo.models.registry import KZOO_TRAINING
 
 from .fakes import FakeChild
 from .fakes import result
@@ -97,7 +97,7 @@ def test_a_cell_measured_otherwise_is_refused(tmp_path, capsys, recipe):
     common = ["--report-only", "--out", str(tmp_path), "--family", "mixer",
               "--variant", "flat", "--vocab", "32", "--quiet"]
     assert recipe.cli(common + ["--seeds", "1", "--epochs", "50"]) == 0
-    epochs = NEW_TRAINING["epochs"]
+    epochs = KZOO_TRAINING["epochs"]
     for other, measured, asked in (
             (["--seeds", "2", "--epochs", "50"], "seeds [0]",
              "seeds [0, 1]"),
