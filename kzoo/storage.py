@@ -29,34 +29,24 @@ from kzoo.errors import RunBusy
 
 
 def _named(error, path):
-    """`error` again, its message naming `path`."""
-    return OSError(error.errno, f"{error.strerror or error} ({path})")
+    """`error` again, naming `path` (`[Errno 28] No space left on device:
+    'PATH'`)."""
+    return OSError(error.errno, error.strerror or str(error), path)
 
 
 def write_json(path, value, indent=2, sort_keys=True):
     """Write `value` as strict JSON (no NaN) to `path`, atomically."""
-    temporary = (f"{path}.tmp-{os.getpid()}-{threading.get_ident()}")
-    try:
-        with open(temporary, "w", encoding="utf-8") as f:
-            json.dump(value, f, indent=indent, sort_keys=sort_keys,
-                      allow_nan=False)
-            f.write("\n")
-        os.replace(temporary, path)
-    except OSError as error:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
-        raise _named(error, path) from None
+    write_file(path, json.dumps(value, indent=indent, sort_keys=sort_keys,
+                                allow_nan=False) + "\n")
 
 
 def write_file(path, content):
     """Write `content` (text, as UTF-8, or bytes) to `path`, atomically.
 
-    As `write_json`: a temporary file per process and thread, renamed into
+    A temporary file per process and thread beside `path`, renamed into
     place; a failed write names `path` and leaves the old file as it was.
     """
-    temporary = (f"{path}.tmp-{os.getpid()}-{threading.get_ident()}")
+    temporary = f"{path}.tmp-{os.getpid()}-{threading.get_ident()}"
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         with open(temporary, "wb") as f:

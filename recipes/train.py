@@ -16,14 +16,6 @@ if not __package__:  # run as a script from a checkout, not as kzoo.recipes
     sys.path.insert(0, os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))))
 
-try:
-    import kzoo  # noqa: E402,F401 (first: it checks KERAS_BACKEND)
-except ValueError as error:  # kzoo.errors.UsageError: not a kzoo backend
-    if type(error).__module__ != "kzoo.errors":
-        raise
-    print(f"error: {error}", file=sys.stderr)
-    sys.exit(2)
-
 from kzoo.errors import UsageError  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import data_parser  # noqa: E402

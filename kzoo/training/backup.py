@@ -10,6 +10,7 @@ import keras
 from keras import ops
 
 from kzoo.errors import UsageError
+from kzoo.storage import write_file
 
 _NAME = "epoch-{:06d}.weights.h5"
 _PATTERN = re.compile(r"epoch-(\d{6})\.weights\.h5$")
@@ -41,18 +42,9 @@ def save_weights(model, path, what="the weights"):
         OSError: the file could not be written (a full disk); one line
             naming `path`. A previous file at `path` is left as it was.
     """
-    temporary = os.path.join(os.path.dirname(path),
-                             ".tmp-" + os.path.basename(path))
-    payload = weights_bytes(model)
     try:
-        with open(temporary, "wb") as f:
-            f.write(payload)
-        os.replace(temporary, path)
+        write_file(path, weights_bytes(model))
     except OSError as error:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
         raise OSError(error.errno, f"cannot save {what} {path}: "
                       f"{error.strerror or error}") from None
 

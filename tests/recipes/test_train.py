@@ -262,11 +262,19 @@ def test_a_bug_keeps_its_traceback_bad_input_is_one_line(
     assert _errors(capsys) == "error: a bad flag"
 
 
+RECIPES = sorted(name[:-3] for name in os.listdir(os.path.join(ROOT,
+                                                                "recipes"))
+                 if name.endswith(".py") and name != "__init__.py")
+
+
 @ONCE
-@pytest.mark.slow
-def test_an_unknown_backend_is_one_line(tmp_path):
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_an_unknown_backend_is_one_line(tmp_path, recipe):
+    # kzoo checks KERAS_BACKEND before Keras loads: every recipe (and
+    # every installed kzoo-* command) says so in one line, exit 2; a
+    # program that imports kzoo gets a UsageError.
     result = subprocess.run(
-        [sys.executable, os.path.join(ROOT, "recipes", "train.py"),
+        [sys.executable, os.path.join(ROOT, "recipes", f"{recipe}.py"),
          "--out", str(tmp_path / "runs")],
         capture_output=True, text=True, timeout=120,
         env={**os.environ, "KERAS_BACKEND": "bogus"},
@@ -276,3 +284,13 @@ def test_an_unknown_backend_is_one_line(tmp_path):
         "error: KERAS_BACKEND='bogus' is not a backend kzoo runs on; set it "
         "to one of: jax, torch, tensorflow"]
     assert not (tmp_path / "runs").exists()
+
+
+@ONCE
+def test_an_unknown_backend_is_a_usage_error_for_a_program(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", "import kzoo"], capture_output=True,
+        text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "KERAS_BACKEND": "bogus"})
+    assert result.returncode == 1
+    assert "kzoo.errors.UsageError: KERAS_BACKEND='bogus'" in result.stderr

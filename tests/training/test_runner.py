@@ -251,7 +251,7 @@ def test_a_full_disk_while_saving_a_backup_names_it_and_resumes(
     import builtins
     import errno
 
-    from kzoo.training import backup as backup_module
+    from kzoo import storage
 
     def full(path, mode="r", *args, **kwargs):
         if "w" in mode and ".weights.h5" in str(path):
@@ -260,7 +260,7 @@ def test_a_full_disk_while_saving_a_backup_names_it_and_resumes(
 
     plan = training.plan_run("vqlnmlp", {"time_steps": 16, "epochs": 2},
                              series, out=str(tmp_path))
-    monkeypatch.setattr(backup_module, "open", full, raising=False)
+    monkeypatch.setattr(storage, "open", full, raising=False)
     with pytest.raises(OSError, match="cannot save the backup .*epoch-000001"
                        r"\.weights\.h5: No space left on device") as caught:
         training.execute(plan, series, verbose=0, backup_interval_s=0)
