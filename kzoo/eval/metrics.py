@@ -31,16 +31,19 @@ def mse(pred, truth):
         return float(np.mean((pred - truth) ** 2))
 
 
-def nmse(pred, truth):
+def nmse(pred, truth, variance=None):
     """NMSE: the MSE over the variance of the true values.
 
-    `nan` when the truth has no variance (nothing to normalise by): a
-    constant truth is not a score of zero or infinity.
+    `variance`: another normaliser (default: the variance of `truth`), as
+    when fed-back forecasts from several starts are scored against the
+    variance of the whole validation part. `nan` when it is 0 (nothing to
+    normalise by): a constant truth is not a score of zero or infinity.
 
     >>> nmse([1.0, 2.0, 3.0], [1.0, 2.0, 4.0])
     0.2142857142857143
     """
-    var = float(np.var(np.asarray(truth, np.float64)))
+    var = float(np.var(np.asarray(truth, np.float64)) if variance is None
+                else variance)
     return mse(pred, truth) / var if var > 0 else float("nan")
 
 

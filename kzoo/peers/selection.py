@@ -23,7 +23,7 @@ import itertools
 import numpy as np
 
 from kzoo.errors import UsageError
-from kzoo.eval.metrics import mse
+from kzoo.eval.metrics import nmse
 from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
@@ -84,8 +84,7 @@ def validation_score(peer, z_train, z_val, criterion="one_step",
             pred = peer.rollout(z, starts, horizon)
             truth = z[starts[:, None] + np.arange(horizon)]
     # Normalised by the validation part's variance, whatever is scored.
-    score = mse(pred, truth) / float(np.var(z_val)) if np.var(z_val) > 0 \
-        else float("nan")
+    score = nmse(pred, truth, variance=float(np.var(z_val)))
     return score if np.isfinite(score) else float("inf")
 
 

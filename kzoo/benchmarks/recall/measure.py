@@ -18,9 +18,9 @@ from kzoo import data
 from kzoo import training
 from kzoo.benchmarks.recall import tasks
 from kzoo.benchmarks.recall.peers import WindowAR
-from kzoo.benchmarks.recall.peers import nmse
 from kzoo.benchmarks.recall.peers import seasonal_naive
 from kzoo.eval.forecast import next_values
+from kzoo.eval.metrics import nmse
 from kzoo.eval.run_dir import load_run
 
 RECALL_THRESHOLD = 0.1

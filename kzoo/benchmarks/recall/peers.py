@@ -11,19 +11,13 @@ same solution: `tests/benchmarks/recall/test_peers.py`).
 import numpy as np
 
 from kzoo.errors import UsageError
+from kzoo.eval.metrics import nmse
 
 #: Ridge penalties `WindowAR.select` tries (times the mean diagonal of the
 #: Gram matrix per training window).
 RIDGES = (0.0, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 # Added to the diagonal of every fit: conditioning only.
 _JITTER = 1e-10
-
-
-def nmse(pred, truth):
-    """Mean squared error over the variance of `truth`."""
-    truth = np.asarray(truth, np.float64)
-    error = np.asarray(pred, np.float64) - truth
-    return float(np.mean(error ** 2) / np.var(truth))
 
 
 def _windows(z, targets, time_steps):
