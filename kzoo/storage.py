@@ -97,19 +97,30 @@ class FileLock:
         self._fd = None
 
     def __enter__(self):
-        folder = os.path.dirname(self.path)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait
-                                             else fcntl.LOCK_NB))
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+        while True:
+            folder = os.path.dirname(self.path)
+            if folder:
+                os.makedirs(folder, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait
+                                                 else fcntl.LOCK_NB))
+            except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+                os.close(fd)
+                raise RunBusy(
+                    f"another process (pid {holder or '?'}) is working on "
+                    f"{self.what}; {self.hint}") from None
+            # The holder may have removed or replaced the file while this
+            # process waited (a finished run renames its folder): lock the
+            # file that is there now.
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
             os.close(fd)
-            raise RunBusy(
-                f"another process (pid {holder or '?'}) is working on "
-                f"{self.what}; {self.hint}") from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd

@@ -10,7 +10,6 @@ that already finished.
 """
 
 import datetime
-import fcntl
 import glob
 import json
 import os
@@ -25,6 +24,7 @@ from kzoo.errors import UsageError
 from kzoo.eval.run_dir import CONFIG_FILE
 from kzoo.eval.run_dir import HISTORY_FILE
 from kzoo.eval.run_dir import PARTIAL_PREFIX
+from kzoo.storage import FileLock
 from kzoo.storage import write_json
 from kzoo.training.callbacks import replay_tensorboard
 
@@ -112,37 +112,16 @@ class Staging:
         self._created = None
         self.finished = None
         self.attempts = 0
-        self._fd = None
+        self._lock = None
         self._previous_wall = 0.0
         self._start = None
 
     # Lock --------------------------------------------------------------
     def __enter__(self):
-        lock_path = os.path.join(self.path, LOCK_FILE)
         self._created = _missing_folders(self.path)
-        while True:
-            os.makedirs(self.path, exist_ok=True)
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait
-                                                 else fcntl.LOCK_NB))
-            except BlockingIOError:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
-                os.close(fd)
-                raise RunBusy(
-                    f"another process (pid {holder or '?'}) is running this "
-                    f"run in {self.path}; {self.hint}"
-                ) from None
-            try:
-                same = os.fstat(fd).st_ino == os.stat(lock_path).st_ino
-            except FileNotFoundError:  # finished while we waited
-                same = False
-            if same:
-                break
-            os.close(fd)
-        self._fd = fd
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock = FileLock(os.path.join(self.path, LOCK_FILE), self.wait,
+                              what=f"this run in {self.path}",
+                              hint=self.hint).__enter__()
         if self.reuse:
             self.finished = find_finished(self.plan.out, self.plan.name,
                                           self.plan.key())
@@ -165,10 +144,9 @@ class Staging:
                         raise
                     # A full disk: the error on its way out says so.
         finally:
-            if self._fd is not None:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-                os.close(self._fd)
-                self._fd = None
+            if self._lock is not None:
+                self._lock.__exit__(None, None, None)
+                self._lock = None
         return False
 
     def _resumable(self):

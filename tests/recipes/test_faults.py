@@ -124,7 +124,7 @@ def test_signals_twins_and_waiting(csv, tmp_path):
     assert twin.returncode == 2
     last = twin.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error: another process (pid {first.pid}) is "
-                           "running this run in ")
+                           "working on this run in ")
     assert last.endswith("or add --wait")
     for errors, name in ((early_errors, "SIGINT"), (stopped, "SIGINT"),
                          (terminated, "SIGTERM")):

@@ -30,7 +30,7 @@ def test_one_writer_at_a_time(plan):
     with Staging(plan) as stage:
         assert stage.attempts == 1
         with pytest.raises(RunBusy, match=f"another process \\(pid "
-                                          f"{os.getpid()}\\) is running"):
+                           f"{os.getpid()}\\) is working on this run"):
             with Staging(plan):
                 pass
     with Staging(plan) as again:  # released: the next attempt
@@ -100,7 +100,7 @@ def test_the_busy_message_ends_with_the_callers_hint(plan):
                            "--wait$"):
             with Staging(plan):
                 pass
-        with pytest.raises(RunBusy, match=r"is running this run in .*; "
+        with pytest.raises(RunBusy, match=r"is working on this run in .*; "
                            "run this study again later$"):
             with Staging(plan, hint="run this study again later"):
                 pass
