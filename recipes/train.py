@@ -194,7 +194,7 @@ def main(argv=None):
             plan, series, verbose=fit_verbose,
             data_parallel=args.data_parallel,
             backup_interval_s=args.backup_every, wait=args.wait,
-            reuse=not args.again)
+            reuse=not args.again, busy_hint=training.staging.WAIT_HINT)
         rows.append(metrics)
         if metrics.get("reused"):
             print(f"already finished in {metrics['run_dir']} (--again trains "

@@ -62,8 +62,8 @@ def execute(plan, series, verbose="auto", model=None, callbacks=(),
             (its metrics, with `"reused": True`).
         log: function printing one line (resumes, damaged backups).
         busy_hint: what the user can do when another process runs the
-            same run, ending the `RunBusy` message (default: wait for it,
-            or add `--wait`, train.py's flag).
+            same run, ending the `RunBusy` message (default: wait for it
+            and run the command again; train.py adds its `--wait`).
 
     Returns:
         The metrics (as in `metrics.json`) with `run_dir`. `status` is

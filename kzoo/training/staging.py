@@ -34,7 +34,10 @@ PLAN_FILE = "plan.json"
 LOGS_DIR = "logs"
 # What a process holding the lock can do about a busy run (train.py's
 # flag); a caller without `--wait` words its own.
-BUSY_HINT = "wait for it to end, or add --wait"
+# What a user can do when another process holds the run: every caller but
+# train.py, which has --wait (`WAIT_HINT`), and words its own.
+BUSY_HINT = "wait for it to end, then run the same command again"
+WAIT_HINT = "wait for it to end, or add --wait"
 # Bad input found once the run has started: nothing is left of it.
 REFUSALS = (UsageError, DataError)
 
