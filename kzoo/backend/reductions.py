@@ -4,7 +4,9 @@ XLA on CPU lowers `argmax` to a reduction over (value, index) pairs that
 runs several times slower than a plain reduction: for the `(3072, 512)`
 logits of the reference `vqlnpemlp` batch, 3.8 ms on JAX against 0.9 ms for
 a maximum, a comparison and a minimum over indices (TensorFlow: 2.0 against
-1.25 ms). PyTorch's own `argmax` is the faster there. Both forms return the
+1.25 ms). On PyTorch, `torch.max(x, dim)` returns the first index of the
+maximum with the maximum, 2.4 times faster than its `argmax` on those
+logits (1.1 against 2.7 ms) and than that comparison form (3.4 ms). Both forms return the
 first index of the extreme value (ties included); they differ only on rows
 holding a NaN. Tested equal to `keras.ops.argmax` in
 `tests/backend/test_reductions.py`.
@@ -17,7 +19,9 @@ from keras import ops
 def argmax(x):
     """Index of the first maximum on the last axis (int32, `x.shape[:-1]`)."""
     size = x.shape[-1]
-    if keras.backend.backend() == "torch" or size is None or size >= 2**24:
+    if keras.backend.backend() == "torch":
+        return _torch_max(x)[1]
+    if size is None or size >= 2**24:
         return ops.cast(ops.argmax(x, axis=-1), "int32")
     top = ops.max(x, axis=-1, keepdims=True)
     # Float indices (exact below 2**24): XLA's float minimum vectorises,
@@ -45,7 +49,9 @@ def max_and_argmax(x, block=128):
     """
     size = x.shape[-1]
     n_block = 0 if size is None or size % block else size // block
-    if keras.backend.backend() == "torch" or n_block < 2:
+    if keras.backend.backend() == "torch":
+        return _torch_max(x)
+    if n_block < 2:
         top = ops.max(x, axis=-1)
         return top, argmax(x)
     lead = ops.shape(x)[:-1]
@@ -56,6 +62,14 @@ def max_and_argmax(x, block=128):
     inside = ops.take_along_axis(blocks, first_block[:, None, None], axis=1)
     index = first_block * block + _first_equal(inside[:, 0], top)
     return ops.reshape(top, lead), ops.reshape(index, lead)
+
+
+def _torch_max(x):
+    """`(max, first argmax)` on the last axis in one PyTorch call."""
+    import torch
+
+    top, index = torch.max(ops.convert_to_tensor(x), dim=-1)
+    return top, index.to(torch.int32)
 
 
 def min_and_argmin(x, block=128):

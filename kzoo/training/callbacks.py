@@ -3,6 +3,8 @@
 import json
 import math
 import os
+import sys
+import types
 
 import keras
 import numpy as np
@@ -21,6 +23,13 @@ class EpochTensorBoard(keras.callbacks.Callback):
     backends kzoo writes the same per-epoch scalars (`epoch_loss`, ...)
     under `log_dir/train` and `log_dir/validation` with the `tensorboard`
     package's own writer.
+
+    That writer reaches its files through TensorFlow's `gfile` whenever
+    TensorFlow is installed: it would import TensorFlow (seconds, and its
+    thread pools beside the backend's) into every run. Unless TensorFlow is
+    already imported, the writer is given TensorBoard's own TensorFlow-free
+    file layer instead (`tensorboard.compat.notf`, TensorBoard's switch
+    for it); the event files are the same.
     """
 
     def __init__(self, log_dir):
@@ -30,6 +39,10 @@ class EpochTensorBoard(keras.callbacks.Callback):
 
     def _writer(self, which):
         if which not in self._writers:
+            if "tensorflow" not in sys.modules:
+                sys.modules.setdefault(
+                    "tensorboard.compat.notf",
+                    types.ModuleType("tensorboard.compat.notf"))
             from tensorboard.summary import Writer
 
             self._writers[which] = Writer(os.path.join(self.log_dir, which))
