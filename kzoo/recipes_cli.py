@@ -139,6 +139,7 @@ def run(main, argv=None, errors=INPUT_ERRORS):
     from kzoo.training import interrupts
 
     interrupts.install()
+    compilation_cache()
     try:
         return main(argv)
     except errors as error:
@@ -147,6 +148,32 @@ def run(main, argv=None, errors=INPUT_ERRORS):
         return _stopped("SIGINT", 130, hard=argv is None)
     except interrupts.Terminated:
         return _stopped("SIGTERM", 143, hard=argv is None)
+
+
+# Where the recipes keep JAX's compiled functions between runs, unless
+# KZOO_JAX_CACHE names another folder ("" for none) or JAX's own
+# JAX_COMPILATION_CACHE_DIR is set.
+JAX_CACHE = os.path.join("~", ".cache", "kzoo", "jax")
+
+
+def compilation_cache():
+    """Keep JAX's compiled functions between recipe runs (JAX only).
+
+    XLA compiles a run's train, validation and forecast functions anew in
+    every process: about 2 s of the reference `vqlnmlp` run's 4 s on a
+    CPU. With the cache a later run of the same model and shapes (another
+    seed, the same command again) compiles nothing. A folder that cannot
+    be made leaves the recipe without the cache, as before.
+    """
+    from kzoo import backend as kzoo_backend
+
+    path = os.environ.get("KZOO_JAX_CACHE", JAX_CACHE)
+    if not path:
+        return
+    try:
+        kzoo_backend.enable_compilation_cache(os.path.expanduser(path))
+    except OSError:
+        pass
 
 
 def _stopped(name, code, hard):

@@ -6,9 +6,9 @@ logits of the reference `vqlnpemlp` batch, 3.8 ms on JAX against 0.9 ms for
 a maximum, a comparison and a minimum over indices (TensorFlow: 2.0 against
 1.25 ms). On PyTorch, `torch.max(x, dim)` returns the first index of the
 maximum with the maximum, 2.4 times faster than its `argmax` on those
-logits (1.1 against 2.7 ms) and than that comparison form (3.4 ms). Both forms return the
-first index of the extreme value (ties included); they differ only on rows
-holding a NaN. Tested equal to `keras.ops.argmax` in
+logits (1.1 against 2.7 ms) and than that comparison form (3.4 ms). Every
+form returns the first index of the extreme value (ties included); they
+differ only on rows holding a NaN. Tested equal to `keras.ops.argmax` in
 `tests/backend/test_reductions.py`.
 """
 

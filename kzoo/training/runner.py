@@ -40,7 +40,7 @@ VALIDATION_BATCHES = 4
 def execute(plan, series, verbose="auto", model=None, callbacks=(),
             fit_kwargs=None, extra_config=None, data_parallel=False,
             backup_interval_s=30.0, wait=False, reuse=True, log=print,
-            busy_hint=None):
+            busy_hint=None, instrument=None):
     """Fit, evaluate and record one run; returns its metrics dict.
 
     Args:
@@ -64,6 +64,9 @@ def execute(plan, series, verbose="auto", model=None, callbacks=(),
         busy_hint: what the user can do when another process runs the
             same run, ending the `RunBusy` message (default: wait for it
             and run the command again; train.py adds its `--wait`).
+        instrument: a function given the fit's callbacks just before
+            `fit`, returning those to use (the speed benchmark's clock,
+            `kzoo.benchmarks.speed.profile.FitProfile.wrap`).
 
     Returns:
         The metrics (as in `metrics.json`) with `run_dir`. `status` is
@@ -72,7 +75,8 @@ def execute(plan, series, verbose="auto", model=None, callbacks=(),
     """
     options = dict(verbose=verbose, model=model, callbacks=callbacks,
                    fit_kwargs=fit_kwargs, extra_config=extra_config,
-                   backup_interval_s=backup_interval_s, log=log)
+                   backup_interval_s=backup_interval_s, log=log,
+                   instrument=instrument)
     with Staging(plan, wait=wait, reuse=reuse, log=log,
                  hint=busy_hint) as stage:
         if stage.finished:
@@ -91,7 +95,8 @@ def _reused(run_dir):
 
 
 def _execute(plan, series, stage, verbose, model, callbacks, fit_kwargs,
-             extra_config, backup_interval_s, log, n_devices=None):
+             extra_config, backup_interval_s, log, instrument,
+             n_devices=None):
     kzoo_backend.set_random_seed(plan.seed)
     kzoo_backend.enable_determinism()
     hp = plan.hparams
@@ -113,7 +118,7 @@ def _execute(plan, series, stage, verbose, model, callbacks, fit_kwargs,
     if trains:
         reached, best_epoch = _fit(model, plan, windows, stage, verbose,
                                    callbacks, fit_kwargs, backup_interval_s,
-                                   log, bool(n_devices))
+                                   log, bool(n_devices), instrument)
         rows = _history_rows(os.path.join(stage.path, HISTORY_FILE))
     diverged = best_epoch is None and any(
         not math.isfinite(row.get("loss", math.nan)) for row in rows)
@@ -200,7 +205,7 @@ def _compile(model, hp, n_train, data_parallel):
 
 
 def _fit(model, plan, windows, stage, verbose, callbacks, fit_kwargs,
-         backup_interval_s, log, data_parallel):
+         backup_interval_s, log, data_parallel, instrument=None):
     """Fit from the last good backup; `(epochs reached, best epoch)`."""
     hp = plan.hparams
     training, best = training_callbacks(hp, stage.path, windows,
@@ -221,6 +226,8 @@ def _fit(model, plan, windows, stage, verbose, callbacks, fit_kwargs,
             on_epoch_end=lambda epoch, logs: stage.save_progress()),
         *callbacks,
     ]
+    if instrument is not None:
+        callbacks = instrument(callbacks)
     arguments = kzoo_backend.fit_arguments(
         windows.train, windows.validation, hp["batch_size"],
         min(len(windows.x_val), VALIDATION_BATCHES * hp["batch_size"]),

@@ -45,23 +45,32 @@ def throughput(name, series, jit_compile="auto", epochs=5, **overrides):
             "first_epoch_s": first, "windows": len(x)}
 
 
-def reference_run(name, series, out, epochs=50):
-    """A full kzoo run with the reference configuration of `name`.
+def reference_run(name, series, out, epochs=50, **overrides):
+    """A full kzoo run with the reference configuration of `name`, profiled.
 
     Timed anew every time: a finished identical run in `out` is not
-    reused (each call leaves a new run directory, `run_dir`).
+    reused (each call leaves a new run directory, `run_dir`). `profile`:
+    where the run's time went (`kzoo.benchmarks.speed.profile`).
     """
-    plan = training.plan_run(name, {"epochs": epochs}, series, out=out)
-    metrics = training.execute(plan, series, verbose=0, reuse=False)
+    from kzoo.benchmarks.speed.profile import FitProfile
+
+    profile = FitProfile()
+    plan = training.plan_run(name, {"epochs": epochs, **overrides}, series,
+                             out=out)
+    metrics = training.execute(plan, series, verbose=0, reuse=False,
+                               instrument=profile.wrap)
+    reference = REFERENCE.get(name, {}) if not overrides else {}
     return {"model": name, "wall_s": metrics["wall_s"],
+            "time_steps": plan.hparams["time_steps"],
             "run_dir": metrics["run_dir"],
             "val_loss": metrics["val_loss"],
             "val_mse_next": metrics["val_mse_next"], "epochs": epochs,
-            "reference_wall_s": REFERENCE.get(name, {}).get("wall_s"),
-            "reference_val_loss": REFERENCE.get(name, {}).get("val_loss")}
+            "reference_wall_s": reference.get("wall_s"),
+            "reference_val_loss": reference.get("val_loss"),
+            "profile": profile.summary(metrics["wall_s"])}
 
 
-def plain_pytorch(name, series, epochs=50):
+def plain_pytorch(name, series, epochs=50, **overrides):
     """The reference loop in plain PyTorch on this machine, same windows.
 
     `kzoo.backend.torch_reference`: what the reference code does, timed
@@ -69,7 +78,7 @@ def plain_pytorch(name, series, epochs=50):
     """
     from kzoo.backend import torch_reference
 
-    plan = training.plan_run(name, {"epochs": epochs}, series)
+    plan = training.plan_run(name, {"epochs": epochs, **overrides}, series)
     hp = plan.hparams
     windows = data.prepare(series, hp["time_steps"], plan.target)
     extra = {k: hp[k] for k in ("vocab_size", "d_model") if k in hp}

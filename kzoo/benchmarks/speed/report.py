@@ -26,19 +26,20 @@ def tables(results):
         out["throughput"] = _table(
             ["backend", "model", "jit_compile", "windows", "windows/s",
              "s/epoch", "first epoch s"], rows)
-    plain = {t["model"]: t for r in results for t in r.get("plain_pytorch", [])}
-    rows = [(r["backend"], t["model"], t["epochs"], _f(t["wall_s"]),
-             _f(t["reference_wall_s"]),
-             _f(plain.get(t["model"], {}).get("wall_s")),
-             _f(t["val_loss"]), _f(t["reference_val_loss"]),
-             _f(plain.get(t["model"], {}).get("val_loss")),
+    rows = [(r["backend"], t["model"], t.get("time_steps", "-"), t["epochs"],
+             _f(t["wall_s"]), _f(t.get("plain_wall_s")),
+             "-" if t.get("ratio") is None else f"{t['ratio']:.2f}x",
+             _f(t["reference_wall_s"]), _f(t["val_loss"]),
+             _f(t.get("plain_val_loss")), _f(t["reference_val_loss"]),
              _f(t["val_mse_next"]))
             for r in results for t in r.get("reference", [])]
     if rows:
         out["reference"] = _table(
-            ["backend", "model", "epochs", "kzoo wall s", "reference wall s",
-             "plain PyTorch here s", "kzoo val_loss", "reference val_loss",
-             "plain PyTorch val_loss", "val_mse_next"], rows)
+            ["backend", "model", "T", "epochs", "kzoo wall s",
+             "plain PyTorch s", "kzoo / plain", "reference wall s",
+             "kzoo val_loss", "plain val_loss", "reference val_loss",
+             "val_mse_next"], rows)
+        out["profile"] = profile_table(results)
     rows = [(r["backend"], _kind(t), t["vocab_per_head"],
              f"2^{t['effective_vocab'].bit_length() - 1}"
              if t["effective_vocab"] & (t["effective_vocab"] - 1) == 0
@@ -78,6 +79,32 @@ def tables(results):
             + _table(["backend", "model", "step time x", "peak RSS x"],
                      growth) if growth else "")
     return out
+
+
+def _callbacks(times, least=0.005):
+    """`name s, ...` for the callbacks that took at least `least` s."""
+    kept = sorted(((s, n) for n, s in times.items() if s >= least),
+                  reverse=True)
+    return ", ".join(f"{n} {s:.2g}" for s, n in kept) or "-"
+
+
+def profile_table(results):
+    """Where each reference run's time went (`speed.profile`), in seconds."""
+    rows = []
+    for r in results:
+        for t in r.get("reference", []):
+            p = t.get("profile") or {}
+            rows.append((
+                r["backend"], t["model"], t.get("time_steps", "-"),
+                _f(t["wall_s"]), _f(p.get("setup_s")), _f(p.get("compile_s")),
+                _f(p.get("steps_s")), _f(p.get("validation_s")),
+                _f(sum((p.get("callbacks") or {}).values())),
+                _callbacks(p.get("callbacks") or {}), _f(p.get("after_fit_s")),
+                _f(t.get("plain_wall_s"))))
+    return _table(
+        ["backend", "model", "T", "wall", "fit set-up", "first-epoch excess "
+         "(compile)", "steps", "validation", "callbacks", "of which",
+         "after fit", "plain PyTorch"], rows)
 
 
 def _cost_plot(path, results, section, kind, x_key, xlabel, title):

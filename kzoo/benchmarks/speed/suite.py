@@ -3,7 +3,8 @@
 `run_benchmarks` runs `kzoo.benchmarks.speed.worker` once per backend
 (`KERAS_BACKEND` set for it, its progress and warnings in
 `OUT/<backend>.log`) and writes one markdown table per figure
-(`throughput.md`, `reference.md`, `scaling.md`, `rollout.md`, all of them in
+(`throughput.md`, `reference.md`, `profile.md`, `scaling.md`, `rollout.md`,
+`context.md`, all of them in
 `bench.md`), `results.json` and `scaling.png`. `out` is resolved to an
 absolute path: the workers write under it wherever they run.
 """
@@ -35,6 +36,12 @@ def worker_config(args, out):
         "throughput_epochs": 5,
         "reference_models": ["lstm", "vqlnmlp", "vqlnpemlp"],
         "reference_epochs": 50,
+        # Long context: the LSTM and the reference's best codebook model
+        # at T = 1024 (y_w is too short for it).
+        "long_models": ["lstm", "vqlnpemlp"],
+        "long_dataset": "mackey_glass:4096",
+        "long_time_steps": 1024,
+        "long_epochs": 2,
         "exponents": [10, 12, 14, 16, 18, 20],
         "scaling_repeats": 3,
         "memory_limit_gb": args.memory_limit_gb,
@@ -48,6 +55,7 @@ def worker_config(args, out):
         config.update(
             models=["vqlnmlp"], jit=["auto"], throughput_epochs=1,
             reference_models=["vqlnmlp"], reference_epochs=1,
+            long_models=["vqlnmlp"], long_time_steps=64, long_epochs=1,
             exponents=[10], scaling_repeats=1, read_chunk=256,
             rollout_steps=20,
             overrides={"time_steps": 32}, scaling_in_process=True,

@@ -94,6 +94,41 @@ def _context(config):
     return rows
 
 
+def _reference(config, series):
+    """The reference runs and the long ones, each beside the plain loop.
+
+    Each kzoo run follows the same configuration in plain PyTorch in this
+    process, so that each ratio compares two runs timed side by side
+    (where torch is installed; `ratio` is `None` elsewhere).
+    """
+    import importlib.util
+
+    from kzoo import data
+    from kzoo.benchmarks.speed import measure
+
+    plain = importlib.util.find_spec("torch") is not None
+    jobs = [(name, series, config["reference_epochs"], {})
+            for name in config["reference_models"]]
+    if config.get("long_models"):
+        long_series = data.load(config["long_dataset"])
+        jobs += [(name, long_series, config["long_epochs"],
+                  {"time_steps": config["long_time_steps"]})
+                 for name in config["long_models"]]
+    rows = []
+    for name, values, epochs, overrides in jobs:
+        mine = {}
+        if plain:
+            mine = measure.plain_pytorch(name, values, epochs, **overrides)
+        row = measure.reference_run(name, values, config["out"],
+                                    epochs=epochs, **overrides)
+        row.update(dataset=values.spec, plain_wall_s=mine.get("wall_s"),
+                   plain_val_loss=mine.get("val_loss"),
+                   ratio=(row["wall_s"] / mine["wall_s"]) if mine else None)
+        print(f"reference {json.dumps(row)}", file=sys.stderr, flush=True)
+        rows.append(row)
+    return rows
+
+
 def main(config):
     from kzoo import data
     from kzoo.benchmarks.speed import measure
@@ -112,16 +147,7 @@ def main(config):
                     rows.append(row)
         result["throughput"] = rows
     if "reference" in sections:
-        result["reference"] = [
-            measure.reference_run(name, series, config["out"],
-                                epochs=config["reference_epochs"])
-            for name in config["reference_models"]
-        ]
-        if keras.backend.backend() == "torch":
-            result["plain_pytorch"] = [
-                measure.plain_pytorch(name, series, config["reference_epochs"])
-                for name in config["reference_models"]
-            ]
+        result["reference"] = _reference(config, series)
     if "scaling" in sections:
         result["scaling"] = _scaling(config)
     if "rollout" in sections:
