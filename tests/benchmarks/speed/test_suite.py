@@ -17,7 +17,7 @@ def test_quick_bench_writes_every_table(tmp_path, capsys):
     out = tmp_path / "bench"
     assert recipe.cli(["--quick", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    for name in ("throughput", "reference", "scaling", "rollout"):
+    for name in ("throughput", "reference", "profile", "scaling", "rollout"):
         table = (out / f"{name}.md").read_text().splitlines()
         assert table[0].startswith("| backend |"), name
         assert len(table) >= 3, name
@@ -40,12 +40,19 @@ def test_quick_bench_writes_every_table(tmp_path, capsys):
     assert "| flat, chunks of 256 |" in scaling and "| 2 heads |" in scaling
     assert (out / f"{keras.backend.backend()}.log").exists()
     assert results[0]["rollout"][0]["steps_per_s"] > 0
-    # The plain-PyTorch loop is timed in the torch backend's worker.
-    plain = results[0].get("plain_pytorch")
-    if keras.backend.backend() == "torch":
-        assert plain[0]["model"] == "vqlnmlp" and plain[0]["wall_s"] > 0
-    else:
-        assert plain is None
+    # Each reference run beside the plain-PyTorch loop, in the same worker
+    # (torch is installed in every matrix environment), and a long one.
+    reference = results[0]["reference"]
+    assert [(r["model"], r["time_steps"]) for r in reference] == [
+        ("vqlnmlp", 96), ("vqlnmlp", 64)]
+    for row in reference:
+        assert row["plain_wall_s"] > 0
+        assert row["ratio"] == pytest.approx(row["wall_s"]
+                                             / row["plain_wall_s"])
+        assert row["profile"]["epochs"] == 1
+    assert "| kzoo / plain |" in (out / "reference.md").read_text()
+    assert "| first-epoch excess (compile) |" in (
+        out / "profile.md").read_text()
 
 
 def test_bad_section(tmp_path, capsys):
