@@ -7,6 +7,7 @@ the same way, `(N, G, d)`. Nothing here owns a variable: the layers in
 `base_codebook.py` do.
 """
 
+import keras
 from keras import ops
 
 from kzoo.backend import reductions
@@ -34,6 +35,8 @@ def soft_read(queries, table, scale, temperature=1.0, chunk=None,
         return chunked_reads.chunked_soft_read(
             queries, table, scale, temperature, chunk, table_grad)
     factor = scale / temperature
+    if queries.shape[1] == 1 and _torch():
+        return _torch_reads().soft_read(queries, table, factor)
     if queries.shape[1] == 1:
         # One table: plain 2-D matmuls. XLA on CPU differentiates the
         # batched form below about four times slower (one group only).
@@ -88,6 +91,8 @@ def lookup(table, codes):
 
 def code_counts(codes, n_group, vocab_size):
     """How often each row was chosen: `(G, V)` float32 counts."""
+    if _torch():
+        return _torch_reads().code_counts(codes, n_group, vocab_size)
     offsets = ops.arange(n_group, dtype="int32") * vocab_size
     flat = ops.reshape(codes + offsets[None, :], (-1,))
     counts = ops.segment_sum(
@@ -112,8 +117,23 @@ def code_sums(queries, codes, vocab_size):
 
 def perplexity_and_usage(counts):
     """Mean over groups of `exp(entropy)` and of the fraction of rows used."""
+    if _torch():
+        return _torch_reads().perplexity_and_usage(counts)
     total = ops.maximum(ops.sum(counts, axis=-1, keepdims=True), 1.0)
     probs = counts / total
     entropy = -ops.sum(probs * ops.log(probs + 1e-10), axis=-1)
     usage = ops.mean(ops.cast(counts > 0, "float32"), axis=-1)
     return ops.mean(ops.exp(entropy)), ops.mean(usage)
+
+
+def _torch():
+    """On torch, the dense read and the statistics run in plain PyTorch
+    (`kzoo.backend.torch_reads`: Keras's per-op dispatch is most of their
+    time there)."""
+    return keras.backend.backend() == "torch"
+
+
+def _torch_reads():
+    from kzoo.backend import torch_reads
+
+    return torch_reads
