@@ -21,7 +21,9 @@ that names the file, and leaves the previous file as it was.
 """
 
 import fcntl
+import hashlib
 import json
+import math
 import os
 import threading
 
@@ -58,6 +60,53 @@ def write_file(path, content):
         except OSError:
             pass
         raise _named(error, path) from None
+
+
+# How `jsonable(..., nonfinite="text")` writes NaN and the infinities.
+NONFINITE_TEXT = ("nan", "inf", "-inf")
+
+
+def jsonable(value, nonfinite=None):
+    """`value` as strict JSON: lists for tuples and arrays, Python numbers
+    for NumPy's, and NaN and the infinities as `None` (default) or, with
+    `nonfinite="text"`, as `"nan"`, `"inf"`, `"-inf"` (`from_jsonable`
+    reads those back).
+
+    >>> jsonable({"a": (1, float("nan")), "b": [float("-inf")]})
+    {'a': [1, None], 'b': [None]}
+    >>> from_jsonable(jsonable([float("inf")], nonfinite="text"))
+    [inf]
+    """
+    if isinstance(value, dict):
+        return {k: jsonable(v, nonfinite) for k, v in value.items()}
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()  # NumPy arrays and scalars
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, nonfinite) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value) if nonfinite == "text" else None
+    return value
+
+
+def from_jsonable(value):
+    """The inverse of `jsonable(..., nonfinite="text")` (lists stay lists)."""
+    if isinstance(value, dict):
+        return {k: from_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_jsonable(v) for v in value]
+    if isinstance(value, str) and value in NONFINITE_TEXT:
+        return float(value)
+    return value
+
+
+def digest(value):
+    """A 12-character name for a JSON value (its sorted-key text's SHA-1).
+
+    >>> digest({"b": 1, "a": [2]}) == digest({"a": [2], "b": 1})
+    True
+    """
+    text = json.dumps(value, sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 def read_json(path):

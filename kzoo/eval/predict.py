@@ -1,6 +1,5 @@
 """Evaluate a run: one-step and regressive forecasts, plots, metrics."""
 
-import json
 import os
 
 import keras
@@ -15,6 +14,8 @@ from kzoo.eval.run_dir import METRICS_FILE
 from kzoo.eval.run_dir import load_run
 from kzoo.eval.run_dir import read_metrics
 from kzoo.layers.checks import check_int
+from kzoo.storage import jsonable
+from kzoo.storage import write_json
 
 MAX_HORIZON_STARTS = 32
 
@@ -173,9 +174,7 @@ def evaluate_run(run_dir, spec=None, predict_rate=None, verbose=0,
             f"{config['name']}: regressive predictions on {name}",
             "regressive",
         )
-    with open(os.path.join(run_dir, f"metrics_{name}.json"), "w") as f:
-        json.dump(result, f, indent=2, sort_keys=True)
-        f.write("\n")
+    write_json(os.path.join(run_dir, f"metrics_{name}.json"), jsonable(result))
     result["batch_pred"] = batch
     result["regressive_pred"] = regressive
     return result

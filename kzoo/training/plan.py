@@ -7,7 +7,6 @@ executed (`kzoo.training.execute`).
 
 import dataclasses
 import hashlib
-import json
 import os
 
 import keras
@@ -22,6 +21,8 @@ from kzoo.eval.run_dir import PARTIAL_PREFIX
 from kzoo.layers import ridge_codebook
 from kzoo.layers.checks import MAX_INT32
 from kzoo.layers.checks import check_int
+from kzoo.storage import digest
+from kzoo.storage import jsonable
 
 
 @dataclasses.dataclass
@@ -44,7 +45,7 @@ class Plan:
         """What defines the run (and its `key`): model, data, backend."""
         config = {
             "model": self.model,
-            "hparams": _jsonable(self.hparams),
+            "hparams": jsonable(self.hparams),
             "dataset": self.dataset,
             "dataset_name": self.dataset_name,
             "data_sha1": self.data_sha1,
@@ -58,17 +59,11 @@ class Plan:
         return config
 
     def key(self):
-        text = json.dumps(self.config(), sort_keys=True)
-        return hashlib.sha1(text.encode()).hexdigest()[:12]
+        return digest(self.config())
 
     @property
     def staging_dir(self):
         return os.path.join(self.out, self.name, PARTIAL_PREFIX + self.key())
-
-
-def _jsonable(values):
-    return {k: list(v) if isinstance(v, tuple) else v
-            for k, v in values.items()}
 
 
 # Hyperparameters named in a run name when they differ from the model's

@@ -23,6 +23,7 @@ from kzoo.eval.run_dir import HISTORY_FILE
 from kzoo.eval.run_dir import METRICS_FILE
 from kzoo.eval.run_dir import MODEL_FILE
 from kzoo.eval.run_dir import read_metrics
+from kzoo.storage import jsonable
 from kzoo.storage import write_json
 from kzoo.training.backup import BackupAndRestore
 from kzoo.training.callbacks import tensorboard
@@ -158,7 +159,7 @@ def _execute(plan, series, stage, verbose, model, callbacks, fit_kwargs,
             f.write("epoch,loss,val_loss\n")
     model.save(os.path.join(stage.path, MODEL_FILE))
     write_json(os.path.join(stage.path, CONFIG_FILE), config)
-    write_json(os.path.join(stage.path, METRICS_FILE), _strict(metrics))
+    write_json(os.path.join(stage.path, METRICS_FILE), jsonable(metrics))
     metrics["run_dir"] = stage.finish()
     return metrics
 
@@ -283,12 +284,6 @@ def _metrics(model, plan, windows, rows, best_epoch, diverged):
                        "learning_rate") and math.isfinite(value):
             metrics[key] = float(value)
     return metrics
-
-
-def _strict(values):
-    """JSON-safe: `None` for non-finite floats (NaN, Infinity are not JSON)."""
-    return {k: None if isinstance(v, float) and not math.isfinite(v) else v
-            for k, v in values.items()}
 
 
 def _evaluate(model, x, y, batch_size):

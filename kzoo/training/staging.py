@@ -25,6 +25,7 @@ from kzoo.eval.run_dir import CONFIG_FILE
 from kzoo.eval.run_dir import HISTORY_FILE
 from kzoo.eval.run_dir import PARTIAL_PREFIX
 from kzoo.storage import FileLock
+from kzoo.storage import write_file
 from kzoo.storage import write_json
 from kzoo.training.callbacks import replay_tensorboard
 
@@ -246,9 +247,7 @@ class Staging:
                 self.log(f"{history} was damaged: its rows are dropped")
         if os.path.isfile(history):
             if rows:
-                frame = pd.DataFrame(rows)
-                frame.to_csv(history + ".tmp", index=False)
-                os.replace(history + ".tmp", history)
+                write_file(history, pd.DataFrame(rows).to_csv(index=False))
             else:
                 os.remove(history)
         shutil.rmtree(logs, ignore_errors=True)

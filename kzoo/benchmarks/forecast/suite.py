@@ -12,9 +12,6 @@ is the one asked for; one lock per cache file, so two commands at once
 measure them once. A damaged cache is measured again.
 """
 
-import hashlib
-import json
-import math
 import os
 
 import numpy as np
@@ -26,6 +23,9 @@ from kzoo.benchmarks.forecast import report
 from kzoo.errors import DataError
 from kzoo.errors import UsageError
 from kzoo.storage import FileLock
+from kzoo.storage import digest
+from kzoo.storage import from_jsonable
+from kzoo.storage import jsonable
 from kzoo.storage import read_json
 from kzoo.storage import write_file
 from kzoo.storage import write_json
@@ -181,9 +181,7 @@ def _section(protocol, rows, out, prefix=""):
 def peers_path(protocol, seeds, out, quick=False):
     """`(path, key)` of the peers' cache for these settings."""
     key = design.peer_key(protocol, seeds, quick)
-    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode())
-    return (os.path.join(out, f"peers_{protocol}_{digest.hexdigest()[:12]}"
-                         ".json"), key)
+    return (os.path.join(out, f"peers_{protocol}_{digest(key)}.json"), key)
 
 
 def _cached_peers(protocol, seeds, out, quick=False, log=print):
@@ -195,7 +193,7 @@ def _cached_peers(protocol, seeds, out, quick=False, log=print):
             log(f"peers: reused from {path}")
             return rows
         rows = design.peers(protocol, range(seeds), quick)
-        write_json(path, {"key": key, "rows": _encoded(rows)})
+        write_json(path, {"key": key, "rows": jsonable(rows, nonfinite="text")})
         return rows
 
 
@@ -214,38 +212,9 @@ def _read_peers(path, key, log):
             for r in rows)):
         return [{**r, "forecast": np.asarray(r["forecast"], float),
                  "truth": np.asarray(r["truth"], float)}
-                for r in _decoded(rows)]
+                for r in from_jsonable(rows)]
     log(f"peers: {path} is damaged; measuring them again")
     return None
-
-
-_NONFINITE = ("nan", "inf", "-inf")
-
-
-def _encoded(value):
-    """`value` as strict JSON: arrays as lists, NaN and infinities as text."""
-    if isinstance(value, dict):
-        return {k: _encoded(v) for k, v in value.items()}
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        return [_encoded(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    return value
-
-
-def _decoded(value):
-    """The inverse of `_encoded` (lists stay lists)."""
-    if isinstance(value, dict):
-        return {k: _decoded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decoded(v) for v in value]
-    if isinstance(value, str) and value in _NONFINITE:
-        return float(value)
-    return value
 
 
 def _csv(rows_by_protocol):

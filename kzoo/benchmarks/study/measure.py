@@ -15,7 +15,6 @@ same key.
 import contextlib
 import functools
 import json
-import math
 import os
 import resource
 import signal
@@ -24,7 +23,6 @@ import threading
 import time
 
 import keras
-import numpy as np
 
 from kzoo import data
 from kzoo import models
@@ -32,6 +30,7 @@ from kzoo import training
 from kzoo.benchmarks.recall import measure as recall
 from kzoo.benchmarks.study import design
 from kzoo.eval.predict import evaluate_run
+from kzoo.storage import jsonable
 from kzoo.training.plan import data_fingerprint
 
 # The version of what a result means: raise it whenever a change here or
@@ -231,19 +230,6 @@ def _runs(name, settings, config, with_recall, log):
             result["recall_k"] = _recall(name, settings, seed, config, log)
         results.append(result)
     return results
-
-
-def jsonable(value):
-    """`value` as strict JSON: lists for tuples, `None` for NaN and inf."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (np.floating, np.integer)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ def _measure(config, in_process):
     if in_process:
         measured = (measure.measure_reference if config.get("reference")
                     else measure.measure_cell)
-        return measure.jsonable(measured(config, log=lambda *a: None))
+        return storage.jsonable(measured(config, log=lambda *a: None))
     env = child.environment()
     env.setdefault("JAX_COMPILATION_CACHE_DIR", config["jax_cache"])
     env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
