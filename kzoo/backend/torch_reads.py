@@ -11,6 +11,7 @@ in `tests/backend/test_torch_reads.py`.
 """
 
 import torch
+from keras import ops
 
 
 def soft_read(queries, table, factor):
@@ -25,6 +26,8 @@ def soft_read(queries, table, factor):
         `(out, codes)`: `(N, 1, d)` read values and `(N, 1)` int32 codes
         (first index of the largest logit).
     """
+    queries = ops.convert_to_tensor(queries)
+    table = ops.convert_to_tensor(table)
     rows = table[0]
     logits = torch.matmul(queries[:, 0], rows.T) * factor
     out = torch.matmul(torch.softmax(logits, dim=-1), rows)
@@ -35,6 +38,7 @@ def soft_read(queries, table, factor):
 def code_counts(codes, n_group, vocab_size):
     """How often each row was chosen: `(G, V)` float32 counts of `(N, G)`
     codes."""
+    codes = ops.convert_to_tensor(codes)
     offsets = torch.arange(n_group, device=codes.device,
                            dtype=codes.dtype) * vocab_size
     counts = torch.bincount((codes + offsets).reshape(-1),
@@ -45,6 +49,7 @@ def code_counts(codes, n_group, vocab_size):
 def perplexity_and_usage(counts):
     """Mean over groups of `exp(entropy)` of the `(G, V)` code counts and
     of the fraction of rows used (float32 scalars)."""
+    counts = ops.convert_to_tensor(counts)
     total = torch.clamp(counts.sum(dim=-1, keepdim=True), min=1.0)
     probs = counts / total
     entropy = -(probs * torch.log(probs + 1e-10)).sum(dim=-1)
