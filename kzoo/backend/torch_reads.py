@@ -13,6 +13,8 @@ in `tests/backend/test_torch_reads.py`.
 import torch
 from keras import ops
 
+from kzoo.backend import reductions
+
 
 def soft_read(queries, table, factor):
     """One table's soft read: `p = softmax(q E^T * factor)`, `p E`.
@@ -31,8 +33,7 @@ def soft_read(queries, table, factor):
     rows = table[0]
     logits = torch.matmul(queries[:, 0], rows.T) * factor
     out = torch.matmul(torch.softmax(logits, dim=-1), rows)
-    codes = torch.max(logits, dim=-1).indices.to(torch.int32)
-    return out[:, None, :], codes[:, None]
+    return out[:, None, :], reductions.argmax(logits)[:, None]
 
 
 def code_counts(codes, n_group, vocab_size):

@@ -6,11 +6,13 @@ reference run reports, in seconds:
 
 - `setup_s`: from just before `fit` to its first callback (Keras's data
   adapter and iterator, and the train function's construction);
-- `compile_s`: the first epoch's excess over the median of the others
-  (JAX compilation, TensorFlow tracing, PyTorch's first allocations);
+- `compile_s`: the first epoch's excess over the median of the others, of
+  its training part and of its validation pass apart (JAX compilation,
+  TensorFlow tracing, PyTorch's first allocations);
 - `steps_s`: the epochs' training steps (the epochs less their validation
-  passes and callback time, less `compile_s`);
-- `validation_s`: the validation passes (`on_test_begin` to `on_test_end`);
+  passes and callback time, less the training part's excess);
+- `validation_s`: the validation passes (`on_test_begin` to `on_test_end`),
+  less their excess;
 - `callbacks`: each callback's own time, by class name (the best weights'
   saves, the backups, `CSVLogger`, TensorBoard, the stop-signal check, the
   progress record);
@@ -104,6 +106,9 @@ class FitProfile:
     """Clocks one `fit` of a run; `summary(wall_s)` reports it."""
 
     def __init__(self):
+        self._reset()
+
+    def _reset(self):
         self.marks = []
         self.callbacks = {}
         self.validations = []
@@ -114,8 +119,7 @@ class FitProfile:
 
     def wrap(self, callbacks):
         """The run's callbacks, clocked: pass as `execute(instrument=)`."""
-        self.marks, self.callbacks, self.validations = [], {}, []
-        self._edges = []
+        self._reset()
         self._mark("wrap")
         return [_Clock(self)] + [_Timed(c, self.callbacks, self._edges)
                                  for c in callbacks]
@@ -137,8 +141,7 @@ class FitProfile:
         training = [total - v for total, v in zip(lengths, passes)]
         # The first epoch's excess, of its training part and of its
         # validation pass apart (each compiles its own function on JAX).
-        compile_s = (_excess(training) + _excess(passes)
-                     if len(lengths) > 1 else 0.0)
+        compile_s = _excess(training) + _excess(passes)
         median = statistics.median(lengths[1:] or lengths)
         fit_s = times["train_end"] - times["wrap"]
         callbacks = {name: round(s, 4) for name, s in self.callbacks.items()}
