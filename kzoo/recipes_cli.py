@@ -1,6 +1,7 @@
 """What the command-line recipes share: common flags, errors, exit codes."""
 
 import argparse
+import json
 import os
 import sys
 
@@ -62,6 +63,19 @@ def run_parser():
         help="train anew even when an identical run has finished (default: "
         "report the finished run)")
     return parser
+
+
+def setting(text):
+    """`--set KEY=VALUE`: `(key, value)`, VALUE parsed as JSON when it can
+    be (true, 3, 1e-3), dashes in KEY read as underscores."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        # argparse words it: "argument --set: needs KEY=VALUE, got ..."
+        raise argparse.ArgumentTypeError(f"needs KEY=VALUE, got {text!r}")
+    try:
+        return key.replace("-", "_"), json.loads(value)
+    except ValueError:
+        return key.replace("-", "_"), value
 
 
 def verbosity(args):

@@ -5,7 +5,6 @@
     python recipes/forecast.py --ablation vqmixer --protocols laser
 """
 
-import json
 import os
 import sys
 
@@ -18,20 +17,10 @@ from kzoo.errors import UsageError  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import parser as make_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
+from kzoo.recipes_cli import setting  # noqa: E402
 
 DEFAULT_MODELS = ["lstm", "linear", "vqlnpemlp", "vqmixer", "mhvqmixer",
                   "cachevqmixer"]
-
-
-def setting(text):
-    """`KEY=VALUE` with VALUE parsed as JSON when it can be (true, 3, 1e-3)."""
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise UsageError(f"--set needs KEY=VALUE, got {text!r}")
-    try:
-        return key.replace("-", "_"), json.loads(value)
-    except ValueError:
-        return key.replace("-", "_"), value
 
 
 def parser():

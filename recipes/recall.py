@@ -22,6 +22,7 @@ from kzoo.errors import UsageError  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import parser as make_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
+from kzoo.recipes_cli import setting  # noqa: E402
 
 DEFAULT_MODELS = ["lstm", "linear", "vqlnmlp", "mhvqlnmlp", "cachevq",
                   "vqmixer", "vqcache", "mhvqcache"]
@@ -72,6 +73,12 @@ def parser():
                    help="seeds 0 .. SEEDS-1 of every model")
     p.add_argument("--epochs", type=int, default=50,
                    help="epochs of every fit but the tuned LSTM's")
+    p.add_argument("--set", type=setting, action="append", default=[],
+                   metavar="KEY=VALUE", dest="settings",
+                   help="a hyperparameter of every model that has KEY "
+                   "(repeatable; a key no model here has is refused), e.g. "
+                   "--set convolution=false --set layers=1 for an ablation "
+                   "(give it its own --out)")
     p.add_argument("--tune-lstm", action=argparse.BooleanOptionalAction,
                    default=True,
                    help="choose the LSTM's lr and epochs on validation "
@@ -103,6 +110,7 @@ def _sizes(text, flag):
 
 def build(args):
     """The `Suite` of a command, every argument checked (`UsageError`)."""
+    from kzoo import models
     from kzoo.benchmarks.recall import suite
     from kzoo.benchmarks.recall import tasks
 
@@ -137,6 +145,15 @@ def build(args):
         sizes = _sizes(quick.get("lookbacks", DEFAULT_LOOKBACKS)
                        if args.lookbacks is None else args.lookbacks,
                        "--lookbacks")
+    settings = dict(args.settings)
+    valid = set().union(*(models.spec(n).defaults for n in names))
+    unknown = sorted(set(settings) - valid - {"time_steps"})
+    if unknown or "time_steps" in settings:
+        raise UsageError(
+            f"--set {', '.join(unknown or ['time_steps'])}: "
+            + ("no model here has it" if unknown else
+               "the task sets the window length")
+            + f"; valid: {', '.join(sorted(valid - {'time_steps'}))}")
     grid = None
     if args.tune_lstm:
         grid = suite.QUICK_LSTM_GRID if args.quick else suite.LSTM_GRID
@@ -144,7 +161,8 @@ def build(args):
         lambda *a: print(*a, flush=True))
     return suite.Suite(args.task, task, names, sizes, args.seeds,
                        quick.get("epochs", args.epochs),
-                       args.out, grid, log, 2 if args.verbose else 0)
+                       args.out, grid, log, 2 if args.verbose else 0,
+                       settings)
 
 
 def main(argv=None):

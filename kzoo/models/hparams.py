@@ -63,6 +63,10 @@ HYPERPARAMETERS = {
         "judge epochs (best weights, plateau) by the NMSE of fed-back "
         "forecasts of this many steps from validation windows (val_rollout)"
         " instead of val_mse_next; 0: val_mse_next"),
+    "loss_positions": Hyperparameter(
+        "aligned models: the training loss counts only the last this many "
+        "positions of each window (positions that the window can predict, "
+        "as on the recall lag task); 0: every position"),
     "change": Hyperparameter(
         "the network predicts the change from the last input value "
         "(forecast = last value + network output)"),
@@ -83,6 +87,12 @@ HYPERPARAMETERS = {
     "block_size": Hyperparameter(
         "time-cache block length: a step reads its own and the previous "
         "block exactly, older steps through the per-code cache"),
+    "cache": Hyperparameter(
+        "time-cache models: the codebook cache over time in every block "
+        "(false: the ablation without it)"),
+    "convolution": Hyperparameter(
+        "time-cache models: the window-long causal FFT convolution in "
+        "every block (false: the ablation without it)"),
     "vocab_size": Hyperparameter(
         "codebook rows (per head for product codebooks)"),
     "d_model": Hyperparameter("width of the codebook read"),

@@ -71,7 +71,7 @@ def check_training(values):
 
 # Settings of the fit, not of the model the builders make.
 TRAINING_KEYS = ("time_steps", "lr", "batch_size", "epochs", "patience",
-                 "schedule", "rollout")
+                 "schedule", "rollout", "loss_positions")
 # The reference's training: final weights, a constant learning rate.
 REFERENCE_TRAINING = {"epochs": 50, "patience": 0, "schedule": "constant",
                       "rollout": 0}
@@ -213,7 +213,7 @@ _SPECS = {
 # quantised keys (linear in T) beside a window-long causal convolution.
 _CACHE = {**_train(256, 2e-3, 32, **KZOO_TRAINING), **_forecast(),
           "vocab_size": 64, "d_model": 32, "layers": 2, "block_size": 32,
-          "patch": 8}
+          "patch": 8, "cache": True, "convolution": True, "loss_positions": 0}
 _SPECS["vqcache"] = ModelSpec(
     time_cache.build_vqcache, "aligned", {**_CACHE, "n_head": 1},
     description="Transformer-VQ attention over the past (per-code cache, "

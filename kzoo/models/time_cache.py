@@ -34,6 +34,8 @@ def build_vqcache(
     revin=False,
     noise=0.0,
     ar_order=0,
+    cache=True,
+    convolution=True,
     name="vqcache",
 ):
     """Delay embedding, `layers` pre-norm residual blocks, a Dense head.
@@ -61,13 +63,18 @@ def build_vqcache(
             hidden = DelayEmbedding(patch, name="delay_embedding")(hidden)
         hidden = keras.layers.Dense(d_model, name="embedding")(hidden)
         for i in range(1, layers + 1):
-            read = CodebookCache(
-                vocab_size, n_head=n_head, block_size=block_size,
-                seed=i, name=f"cache_{i}")(_norm(f"cache_norm_{i}")(hidden))
-            hidden = keras.layers.Add(name=f"cache_add_{i}")([hidden, read])
-            conv = CausalLongConvolution(length, name=f"conv_{i}")(
-                _norm(f"conv_norm_{i}")(hidden))
-            hidden = keras.layers.Add(name=f"conv_add_{i}")([hidden, conv])
+            if cache:
+                read = CodebookCache(
+                    vocab_size, n_head=n_head, block_size=block_size,
+                    seed=i, name=f"cache_{i}")(
+                        _norm(f"cache_norm_{i}")(hidden))
+                hidden = keras.layers.Add(name=f"cache_add_{i}")(
+                    [hidden, read])
+            if convolution:
+                conv = CausalLongConvolution(length, name=f"conv_{i}")(
+                    _norm(f"conv_norm_{i}")(hidden))
+                hidden = keras.layers.Add(name=f"conv_add_{i}")(
+                    [hidden, conv])
             mlp = keras.layers.Dense(2 * d_model, activation="gelu",
                                      name=f"mlp_in_{i}")(
                 _norm(f"mlp_norm_{i}")(hidden))

@@ -122,6 +122,9 @@ def plan_run(model, overrides, series, split="random", seed=0, out="runs"):
             f"{split} split with time_steps={hparams['time_steps']}"
         )
     check_int("seed", seed, minimum=0)
+    if "loss_positions" in hparams:
+        check_int("loss_positions", hparams["loss_positions"], minimum=0,
+                  maximum=hparams["time_steps"])
     plan = Plan(
         model=model,
         hparams=hparams,

@@ -29,6 +29,7 @@ from kzoo.training.backup import BackupAndRestore
 from kzoo.training.callbacks import tensorboard
 from kzoo.training.callbacks import training_callbacks
 from kzoo.training.interrupts import StopOnSignal
+from kzoo.training.losses import training_loss
 from kzoo.training.plan import build_model
 from kzoo.training.staging import Staging
 
@@ -197,7 +198,8 @@ def _compile(model, hp, n_train, data_parallel):
         learning_rate = keras.optimizers.schedules.CosineDecay(
             hp["lr"], decay_steps=steps, alpha=0.01)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate), loss="mse",
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=training_loss(hp),
         metrics=[mse_next],
         steps_per_execution=kzoo_backend.steps_per_execution(
             n_train, hp["batch_size"], data_parallel=data_parallel

@@ -52,3 +52,14 @@ def test_the_past_does_not_see_the_future(rng, name):
 def test_bad_hyperparameters(hp, match):
     with pytest.raises(ValueError, match=match):
         models.build("vqcache", **hp)
+
+
+def test_the_ablations_drop_their_part(rng):
+    x = rng.normal(size=(2, 24, 1)).astype("float32")
+    for cache, conv in ((False, True), (True, False), (False, False)):
+        model = models.build("vqcache", **SMALL, cache=cache,
+                             convolution=conv)
+        kinds = {type(layer) for layer in model.layers}
+        assert (CodebookCache in kinds) == cache
+        assert (CausalLongConvolution in kinds) == conv
+        assert model.predict(x, verbose=0).shape == (2, 24, 1)

@@ -269,3 +269,24 @@ def test_a_full_disk_while_saving_a_backup_names_it_and_resumes(
     monkeypatch.undo()
     metrics = training.execute(plan, series, verbose=0, backup_interval_s=0)
     assert metrics["status"] == "complete" and metrics["attempts"] == 2
+
+
+def test_a_tail_loss_run_trains_on_its_tail_and_loads(tmp_path, series):
+    from kzoo.eval.run_dir import load_run
+
+    hp = {"time_steps": 16, "epochs": 1, "d_model": 8, "vocab_size": 8,
+          "block_size": 4, "patch": 2, "layers": 1, "loss_positions": 3}
+    plan = training.plan_run("vqcache", hp, series, out=str(tmp_path))
+    metrics = training.execute(plan, series, verbose=0)
+    _, model = load_run(metrics["run_dir"])  # the saved model loads
+    # Its val_loss is the tail's error, val_mse_next the last position's.
+    windows = data.prepare(series, 16, "aligned", "random")
+    pred = model.predict(windows.x_val, verbose=0)
+    tail = np.mean((pred[:, -3:] - windows.y_val[:, -3:]) ** 2)
+    assert metrics["val_loss"] == pytest.approx(tail, rel=2e-3)
+    whole = np.mean((pred - windows.y_val) ** 2)
+    assert abs(whole - tail) > 0.01 * tail  # not the whole window's
+    with pytest.raises(ValueError, match=r"`loss_positions` must be an "
+                       r"integer in \[0, 16\]"):
+        training.plan_run("vqcache", {**hp, "loss_positions": 17}, series,
+                          out=str(tmp_path))

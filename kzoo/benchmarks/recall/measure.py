@@ -3,7 +3,9 @@
 Every model run is a kzoo run (`kzoo.training.plan_run` / `execute`): a
 repeated call reuses the finished run. The scores (see `tasks`):
 
-- lag: `val_mse_next` of the chronological split, the mean squared error
+- lag: aligned models that can score a tail train on the positions the
+  window predicts (`tasks.predictable`, `loss_positions`); the score is
+  `val_mse_next` of the chronological split, the mean squared error
   of the z-scored validation values (z-scored over the whole series, of
   unit variance by construction: the NMSE). A model "remembers K" when
   it stays under `RECALL_THRESHOLD` (0.1; the floor is 0.059).
@@ -15,6 +17,7 @@ repeated call reuses the finished run. The scores (see `tasks`):
 import numpy as np
 
 from kzoo import data
+from kzoo import models
 from kzoo import training
 from kzoo.benchmarks.recall import tasks
 from kzoo.benchmarks.recall.peers import WindowAR
@@ -40,6 +43,8 @@ def lag_plan(name, lag, settings, seed, out, task=None):
     """`(plan, series)` of a model on the lag task (nothing written)."""
     series = recall_series(lag, task)
     settings = {**settings, "time_steps": recall_windows(lag)}
+    if "loss_positions" in models.spec(name).defaults:
+        settings.setdefault("loss_positions", tasks.predictable(lag))
     return training.plan_run(name, settings, series, "chrono", seed,
                              out), series
 

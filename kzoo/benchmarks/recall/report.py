@@ -100,10 +100,14 @@ def table(results):
 def section(results):
     kind = results["task"]
     settings = ", ".join(f"{k}={v}" for k, v in results["settings"].items())
+    overrides = ", ".join(f"{k}={json.dumps(v)}" for k, v in
+                          results.get("overrides", {}).items())
     lines = [f"## {TITLES[kind]}", "",
              f"{results['seeds']} seed(s), {results['epochs']} epoch(s)"
              + (" (the LSTM's chosen below)" if results["tuning"] else "")
-             + f"; task settings: {settings}.", "",
+             + f"; task settings: {settings}"
+             + (f"; model settings (--set): {overrides}" if overrides
+                else "") + ".", "",
              table(results), ""]
     chosen = [t for t in results["tuning"] if t.get("chosen")]
     if chosen:

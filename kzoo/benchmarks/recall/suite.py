@@ -20,6 +20,7 @@ import itertools
 import os
 import time
 
+from kzoo import models
 from kzoo.benchmarks.recall import measure
 
 #: The LSTM's grid: every learning rate with every epoch count.
@@ -42,6 +43,8 @@ class Suite:
         epochs: epochs of every model but a tuned LSTM.
         out: the output directory (runs under `OUT/<kind>/`).
         lstm_grid: `LSTM_GRID`-like dict, or `None` (no tuning).
+        settings: hyperparameters given to every model that has them
+            (`--set`); the LSTM's grid, where it tunes, wins over them.
     """
 
     kind: str
@@ -54,6 +57,7 @@ class Suite:
     lstm_grid: dict = None
     log: object = print
     verbose: int = 0
+    settings: dict = dataclasses.field(default_factory=dict)
 
     @property
     def runs_dir(self):
@@ -61,11 +65,14 @@ class Suite:
 
     def candidates(self, name):
         """The settings of a model's seed-0 runs (the grid for the LSTM)."""
+        defaults = models.spec(name).defaults
+        own = {"epochs": self.epochs, **{
+            k: v for k, v in self.settings.items() if k in defaults}}
         if name == "lstm" and self.lstm_grid:
             keys = sorted(self.lstm_grid)
-            return [dict(zip(keys, values)) for values in
+            return [{**own, **dict(zip(keys, values))} for values in
                     itertools.product(*(self.lstm_grid[k] for k in keys))]
-        return [{"epochs": self.epochs}]
+        return [own]
 
     def _plan(self, name, size, settings, seed):
         if self.kind == "lag":
@@ -115,7 +122,8 @@ class Suite:
         rows, tuning, chosen = [], [], {}
         for i, (name, size, settings, seed) in enumerate(jobs):
             grid = self.candidates(name)
-            settings = settings or chosen[name, size]
+            settings = settings or {**self.candidates(name)[0],
+                                    **chosen[name, size]}
             began = time.perf_counter()
             result = self._measure(name, size, settings, seed)
             tag = (f" lr={settings['lr']:g} epochs={settings['epochs']}"
@@ -152,7 +160,8 @@ class Suite:
                 "seeds": self.seeds, "models": self.models,
                 "sizes": self.sizes, "floor": getattr(self.task, "floor",
                                                        None),
-                "settings": dataclasses.asdict(self.task)}
+                "settings": dataclasses.asdict(self.task),
+                "overrides": dict(self.settings)}
 
     def peers(self):
         """Rows of the least-squares AR (and seasonal naive on Taylor)."""

@@ -37,6 +37,14 @@ def time_steps(lag):
     return max(MIN_WINDOW, lag + MARGIN)
 
 
+def predictable(lag):
+    """Positions of a lag-`lag` window whose next value the window can
+    predict (the value `lag` back is in it): the last
+    `time_steps(lag) - lag + 1`. Aligned models that can score a tail
+    (`loss_positions`) train on these only."""
+    return time_steps(lag) - lag + 1
+
+
 def fixed_windows(longest, min_val):
     """Training windows `W = 4 (longest + min_val)` (a multiple of 4):
     a chronological split of `5 W / 4` windows of up to `longest` values

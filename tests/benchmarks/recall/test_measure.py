@@ -60,3 +60,18 @@ def test_the_study_calls_still_work(tmp_path):
     assert again["reused"] and again["nmse"] == metrics["nmse"]
     rows = [{"model": "linear", "lag": 8, "nmse": metrics["val_mse_next"]}]
     assert measure.longest_recall(rows)["linear"] in (0, 8)
+
+
+def test_aligned_models_that_can_train_on_the_predictable_tail_do(tmp_path):
+    from kzoo.benchmarks.recall import tasks
+
+    assert tasks.predictable(8) == 25 and tasks.predictable(64) == 17
+    plan, _ = measure.lag_plan("vqcache", 64, {"epochs": 1}, 0,
+                               str(tmp_path))
+    assert plan.hparams["loss_positions"] == 17
+    assert plan.hparams["time_steps"] == 80
+    given, _ = measure.lag_plan("vqcache", 64, {"loss_positions": 0}, 0,
+                                str(tmp_path))
+    assert given.hparams["loss_positions"] == 0  # an override is kept
+    linear, _ = measure.lag_plan("linear", 64, {}, 0, str(tmp_path))
+    assert "loss_positions" not in linear.hparams

@@ -26,6 +26,10 @@ from helpers import load_recipe
      "too short for time_steps=4000"),
     (["--seeds", "0"], "--seeds and --epochs must be >= 1"),
     (["--epochs", "0"], "--seeds and --epochs must be >= 1"),
+    (["--set", "bogus=1"], "--set bogus: no model here has it; valid: "),
+    (["--set", "time_steps=8"], "--set time_steps: the task sets the "
+     "window length"),
+    (["--set", "layers"], "argument --set: needs KEY=VALUE, got 'layers'"),
 ])
 def test_bad_commands_are_refused_before_anything_trains(tmp_path, capsys,
                                                          argv, message):
@@ -74,3 +78,20 @@ def test_quick_runs_write_tables_and_plots(tmp_path, capsys):
     assert "| linear | 49-97 |" in text  # taylor: T + 1 weights, T=48, 96
     for task in ("lag", "content", "taylor"):
         assert (out / f"recall_{task}.png").is_file()
+
+
+def test_set_reaches_every_model_that_has_the_key(tmp_path):
+    recipe = load_recipe("recall")
+    args = recipe.parser().parse_args(
+        ["--model", "vqcache", "--model", "lstm", "--model", "linear",
+         "--set", "convolution=false", "--set", "lr=0.01", "--epochs", "3",
+         "--out", str(tmp_path)])
+    plan = recipe.build(args)
+    assert plan.candidates("vqcache") == [
+        {"epochs": 3, "convolution": False, "lr": 0.01}]
+    assert plan.candidates("linear") == [{"epochs": 3, "lr": 0.01}]
+    # The LSTM's grid wins over --set where it tunes.
+    grid = plan.candidates("lstm")
+    assert len(grid) == 6 and {c["lr"] for c in grid} == {1e-3, 3e-3, 1e-2}
+    plan.check()
+    assert not (tmp_path / "lag").exists()
