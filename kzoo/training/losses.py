@@ -15,9 +15,9 @@ class TailMeanSquaredError(keras.losses.Loss):
     for aligned `(B, T, 1)` targets (position `t` predicts value `t + 1`),
     `P = positions`. A task whose early positions cannot be predicted
     from the window (fixed-lag recall: the value `K` back is in the window
-    only at the last `T - K` positions) then trains on the positions that
-    carry its signal: over the whole window the gradient of a lag-`K`
-    window of `K + 16` values is `16 / (K + 16)` signal, the rest noise.
+    only at the last `T - K + 1` positions) then trains on the positions
+    that carry its signal: over the whole window the gradient of a lag-`K`
+    window of `K + 16` values is `17 / (K + 16)` signal, the rest noise.
     Windows shorter than `P` count whole.
 
     Args:

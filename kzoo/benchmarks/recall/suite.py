@@ -122,8 +122,7 @@ class Suite:
         rows, tuning, chosen = [], [], {}
         for i, (name, size, settings, seed) in enumerate(jobs):
             grid = self.candidates(name)
-            settings = settings or {**self.candidates(name)[0],
-                                    **chosen[name, size]}
+            settings = settings or {**grid[0], **chosen[name, size]}
             began = time.perf_counter()
             result = self._measure(name, size, settings, seed)
             tag = (f" lr={settings['lr']:g} epochs={settings['epochs']}"
