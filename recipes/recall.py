@@ -146,14 +146,8 @@ def build(args):
                        if args.lookbacks is None else args.lookbacks,
                        "--lookbacks")
     settings = dict(args.settings)
-    valid = set().union(*(models.spec(n).defaults for n in names))
-    unknown = sorted(set(settings) - valid - {"time_steps"})
-    if unknown or "time_steps" in settings:
-        raise UsageError(
-            f"--set {', '.join(unknown or ['time_steps'])}: "
-            + ("no model here has it" if unknown else
-               "the task sets the window length")
-            + f"; valid: {', '.join(sorted(valid - {'time_steps'}))}")
+    models.check_settings(settings, names, refused={
+        "time_steps": "the task sets the window length"})
     grid = None
     if args.tune_lstm:
         grid = suite.QUICK_LSTM_GRID if args.quick else suite.LSTM_GRID

@@ -230,6 +230,26 @@ def available():
     return sorted(_SPECS)
 
 
+def check_settings(settings, names, extra=(), refused=None):
+    """`UsageError` for a `--set` key that no model of `names` has.
+
+    `extra`: keys valid beyond the models' own (a protocol's `split`);
+    `refused`: `{key: reason}` of keys the caller sets itself.
+    """
+    refused = refused or {}
+    valid = set(extra).union(*(spec(n).defaults for n in names))
+    valid -= set(refused)
+    clash = sorted(set(settings) & set(refused))
+    if clash:
+        raise UsageError(f"--set {clash[0]}: {refused[clash[0]]}; valid: "
+                         f"{', '.join(sorted(valid))}")
+    unknown = sorted(set(settings) - valid)
+    if unknown:
+        raise UsageError(
+            f"unknown --set key(s) {', '.join(unknown)}: no model here has "
+            f"them; valid: {', '.join(sorted(valid))}")
+
+
 def spec(name):
     """The `ModelSpec` of `name`; `ValueError` listing the valid names."""
     if name not in _SPECS:

@@ -4,6 +4,7 @@ import pytest
 
 from kzoo import models
 from kzoo.data import make_windows
+from kzoo.errors import UsageError
 
 NAMES = models.available()
 
@@ -139,6 +140,18 @@ def test_every_hyperparameter_is_described():
     assert keys == set(HYPERPARAMETERS)
 
 
+def test_check_settings_names_the_unknown_or_refused_key():
+    models.check_settings({"lr": 1e-3, "cache": False}, ["lstm", "vqcache"])
+    models.check_settings({"split": 0.5}, ["lstm"], extra={"split"})
+    with pytest.raises(UsageError, match=r"unknown --set key\(s\) cache: "
+                       "no model here has them; valid: .*units"):
+        models.check_settings({"cache": False}, ["lstm"])
+    with pytest.raises(UsageError, match="--set time_steps: set by the "
+                       "task; valid: ar_order, batch_size"):
+        models.check_settings({"time_steps": 8}, ["lstm"],
+                              refused={"time_steps": "set by the task"})
+
+
 def test_defaults_of_groups_models_by_default():
     groups = models.defaults_of("time_steps")
     assert "lstm" in groups[112] and "vqmixer" in groups[112]
@@ -236,7 +249,6 @@ def test_noise_reaches_the_network_in_training_only(revin):
 
 
 def test_noise_beyond_keras_range_is_refused_naming_it():
-    from kzoo.errors import UsageError
 
     for value in (1.5, -0.1):
         with pytest.raises(UsageError, match=r"`noise` must be a number >= 0 "

@@ -64,12 +64,7 @@ def _check(protocols, names, seeds, settings):
     _check_names("--model", list(names), models.available())
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise UsageError(f"--seeds must be an integer >= 1, got {seeds!r}")
-    valid = {"split"}.union(*(models.spec(n).defaults for n in names))
-    unknown = sorted(set(settings) - valid)
-    if unknown:
-        raise UsageError(
-            f"unknown --set key(s) {', '.join(unknown)}: no model here has "
-            f"them; valid: {', '.join(sorted(valid))}")
+    models.check_settings(settings, names, extra={"split"})
 
 
 def _check_plans(jobs, out):

@@ -26,7 +26,8 @@ from helpers import load_recipe
      "too short for time_steps=4000"),
     (["--seeds", "0"], "--seeds and --epochs must be >= 1"),
     (["--epochs", "0"], "--seeds and --epochs must be >= 1"),
-    (["--set", "bogus=1"], "--set bogus: no model here has it; valid: "),
+    (["--set", "bogus=1"], "unknown --set key(s) bogus: no model here has "
+     "them; valid: "),
     (["--set", "time_steps=8"], "--set time_steps: the task sets the "
      "window length"),
     (["--set", "layers"], "argument --set: needs KEY=VALUE, got 'layers'"),
