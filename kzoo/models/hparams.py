@@ -93,6 +93,9 @@ HYPERPARAMETERS = {
     "convolution": Hyperparameter(
         "time-cache models: the window-long causal FFT convolution in "
         "every block (false: the ablation without it)"),
+    "conv_norm": Hyperparameter(
+        "time-cache models: a LayerNorm before each convolution (false: "
+        "it reads the residual stream, so a recalled lag stays linear)"),
     "vocab_size": Hyperparameter(
         "codebook rows (per head for product codebooks)"),
     "d_model": Hyperparameter("width of the codebook read"),

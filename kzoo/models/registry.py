@@ -213,7 +213,8 @@ _SPECS = {
 # quantised keys (linear in T) beside a window-long causal convolution.
 _CACHE = {**_train(256, 2e-3, 32, **KZOO_TRAINING), **_forecast(),
           "vocab_size": 64, "d_model": 32, "layers": 2, "block_size": 32,
-          "patch": 8, "cache": True, "convolution": True, "loss_positions": 0}
+          "patch": 8, "cache": True, "convolution": True, "conv_norm": False,
+          "loss_positions": 0}
 _SPECS["vqcache"] = ModelSpec(
     time_cache.build_vqcache, "aligned", {**_CACHE, "n_head": 1},
     description="Transformer-VQ attention over the past (per-code cache, "

@@ -63,3 +63,16 @@ def test_the_ablations_drop_their_part(rng):
         assert (CodebookCache in kinds) == cache
         assert (CausalLongConvolution in kinds) == conv
         assert model.predict(x, verbose=0).shape == (2, 24, 1)
+
+
+def test_the_convolution_reads_the_stream_unless_conv_norm(rng):
+    x = rng.normal(size=(2, 24, 1)).astype("float32")
+    for conv_norm in (False, True):
+        model = models.build("vqcache", **SMALL, conv_norm=conv_norm)
+        names = {layer.name for layer in model.layers}
+        assert ("conv_norm_1" in names) == conv_norm
+        conv = model.get_layer("conv_1")
+        source = conv._inbound_nodes[0].parent_nodes[0].operation
+        expected = "conv_norm_1" if conv_norm else "cache_add_1"
+        assert source.name == expected
+        assert model.predict(x, verbose=0).shape == (2, 24, 1)
