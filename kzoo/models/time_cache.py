@@ -80,9 +80,10 @@ def build_vqcache(
                 hidden = keras.layers.Add(name=f"cache_add_{i}")(
                     [hidden, read])
             if convolution:
-                read = _norm(f"conv_norm_{i}")(hidden) if conv_norm \
+                source = _norm(f"conv_norm_{i}")(hidden) if conv_norm \
                     else hidden
-                conv = CausalLongConvolution(length, name=f"conv_{i}")(read)
+                conv = CausalLongConvolution(length, name=f"conv_{i}")(
+                    source)
                 hidden = keras.layers.Add(name=f"conv_add_{i}")(
                     [hidden, conv])
             mlp = keras.layers.Dense(2 * d_model, activation="gelu",

@@ -249,7 +249,6 @@ def test_noise_reaches_the_network_in_training_only(revin):
 
 
 def test_noise_beyond_keras_range_is_refused_naming_it():
-
     for value in (1.5, -0.1):
         with pytest.raises(UsageError, match=r"`noise` must be a number >= 0 "
                            rf"and <= 1.0. Received: noise={value}"):
