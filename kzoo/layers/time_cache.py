@@ -11,6 +11,7 @@ import math
 import keras
 from keras import ops
 
+from kzoo.backend import scans
 from kzoo.layers.checks import check_fraction
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
@@ -96,9 +97,9 @@ def cached_attention(query, key, value, codes, table, block_size):
     codes = ops.transpose(
         ops.reshape(codes, (shape[0], -1, size, shape[2])), (0, 3, 1, 2))
     one_hot = ops.one_hot(codes, table.shape[1], dtype=v.dtype)
-    counts = _shift_blocks(ops.cumsum(ops.sum(one_hot, axis=3), axis=2), 2)
+    counts = _shift_blocks(scans.cumsum(ops.sum(one_hot, axis=3), axis=2), 2)
     sums = ops.einsum("bhnls,bhnle->bhnse", one_hot, v)
-    sums = _shift_blocks(ops.cumsum(sums, axis=2), 2)
+    sums = _shift_blocks(scans.cumsum(sums, axis=2), 2)
     cached = ops.einsum("bhnld,hsd->bhnls", q, table) * scale
     cached = ops.where(counts[:, :, :, None, :] > 0, cached, NEG)
 
