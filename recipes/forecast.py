@@ -37,10 +37,14 @@ def parser():
         f"Fe laser (fit on 1-{P.LASER_TRAIN}, NMSE of {P.LASER_TEST_LABEL} "
         "fed back and one-step), Mackey-Glass tau=17 (fit on "
         f"{P.MG_TRAIN} points, one-step and {P.MG_HORIZON}-step NRMSE on "
-        f"the next {P.MG_TEST}) and the reference series (reference "
+        f"the next {P.MG_TEST}), the logistic map r=4 (fit on "
+        f"{P.LOGISTIC_TRAIN} points: one-step NMSE, and the steps a fed-back "
+        f"forecast stays within NRMSE {P.LOGISTIC_THRESHOLD:g}) and the "
+        "reference series (reference "
         "protocol; peers: persistence and the AR, on the LSTM's windows). "
-        "Every model over --seeds seeds (mean ± std). On laser "
-        "and Mackey-Glass the neural models train the benchmarks' way: "
+        "Every model over --seeds seeds (mean ± std). On laser, "
+        "Mackey-Glass and the logistic map the neural models train the "
+        "benchmarks' way: "
         f"chronological split, {KZOO_TRAINING} (override with --set). "
         "The whole command is checked before anything trains. "
         "Writes OUT/forecast.md, OUT/forecast.csv and a plot of the fed-back "
@@ -58,9 +62,9 @@ def parser():
                    metavar="KEY=VALUE", dest="settings",
                    help="a hyperparameter for every model that has it "
                    "(a key no model has is refused), e.g. --set change=true "
-                   "--set epochs=200 --set split=random (split: laser and "
-                   "Mackey-Glass; reference fixes the random split); with "
-                   "--ablation, for every variant")
+                   "--set epochs=200 --set split=random (split: laser, "
+                   "Mackey-Glass, logistic; reference fixes the random "
+                   "split); with --ablation, for every variant")
     p.add_argument("--no-peers", action="store_true",
                    help="only kzoo's models")
     p.add_argument("--ablation", metavar="MODEL", choices=models.available(),

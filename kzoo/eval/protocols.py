@@ -13,9 +13,19 @@ Every model, kzoo's and the peers' alike, is scored through these:
   `MG_STARTS` starts spread evenly over the test part (pooled, and at the
   last step only, as Jaeger's NRMSE84). The normaliser is the standard
   deviation of the test part's true values.
+- The logistic map (`logistic`, r = 4): the same parts as Mackey-Glass
+  (`LOGISTIC_TRAIN` values to fit on, `LOGISTIC_TEST` to forecast), one
+  value determining the next. Scores: one-step NMSE (over the test
+  part's variance) and the fed-back horizon, `fed_back_horizon`: the
+  number of steps for which the NRMSE of `LOGISTIC_STARTS` fed-back
+  forecasts, step by step, stays within `LOGISTIC_THRESHOLD` (0.1). The
+  map doubles an error each step on average (Lyapunov exponent ln 2), so
+  halving the one-step error buys about one step.
 
 >>> mackey_glass_starts()[:3], len(mackey_glass_starts())
 (array([2000, 2022, 2044]), 20)
+>>> int(fed_back_horizon([[0.0, 0.05, 0.3]], [[0.0, 0.0, 0.0]], 1.0))
+2
 >>> LASER_SPEC
 'laser[0:1000]'
 """
@@ -37,12 +47,53 @@ MG_STARTS = 20
 MG_SERIES = f"mackey_glass:{MG_TRAIN + MG_TEST}"
 MG_SPEC = f"{MG_SERIES}[0:{MG_TRAIN}]"
 
+LOGISTIC_TRAIN = 2000
+LOGISTIC_TEST = 500
+LOGISTIC_HORIZON = 40
+LOGISTIC_STARTS = 20
+LOGISTIC_THRESHOLD = 0.1
+LOGISTIC_SERIES = f"logistic:{LOGISTIC_TRAIN + LOGISTIC_TEST}"
+LOGISTIC_SPEC = f"{LOGISTIC_SERIES}[0:{LOGISTIC_TRAIN}]"
+
+
+def _starts(train, test, horizon, count):
+    """`count` starts spread evenly over the test part, each leaving room
+    for `horizon` steps."""
+    starts = np.linspace(train, train + test - horizon, count)
+    return starts.round().astype(int)
+
 
 def mackey_glass_starts():
     """The `MG_STARTS` start points of the fed-back forecasts (indices)."""
-    starts = np.linspace(MG_TRAIN, MG_TRAIN + MG_TEST - MG_HORIZON,
-                         MG_STARTS)
-    return starts.round().astype(int)
+    return _starts(MG_TRAIN, MG_TEST, MG_HORIZON, MG_STARTS)
+
+
+def logistic_starts():
+    """The `LOGISTIC_STARTS` start points of the logistic map's fed-back
+    forecasts (indices)."""
+    return _starts(LOGISTIC_TRAIN, LOGISTIC_TEST, LOGISTIC_HORIZON,
+                   LOGISTIC_STARTS)
+
+
+def nrmse_by_step(rollouts, truth, scale):
+    """`(H,)`: the NRMSE of `(S, H)` fed-back forecasts at each step, over
+    the `S` starts."""
+    err = np.asarray(rollouts, np.float64) - np.asarray(truth, np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.sqrt(np.mean(err**2, axis=0)) / scale
+
+
+def fed_back_horizon(rollouts, truth, scale, threshold=LOGISTIC_THRESHOLD):
+    """Steps before the step-by-step NRMSE first passes `threshold`.
+
+    The count of leading steps whose NRMSE over the starts
+    (`nrmse_by_step`) is at most `threshold`: 0 when the first forecast
+    already misses, `H` (a lower bound) when none does. A diverged step
+    (`nan`, `inf`) counts as passed.
+    """
+    within = nrmse_by_step(rollouts, truth, scale) <= threshold
+    missed = np.flatnonzero(~within)
+    return int(missed[0]) if missed.size else int(within.size)
 
 
 def laser_scores(z, rollout, one_step):
@@ -78,4 +129,32 @@ def mackey_glass_scores(z, one_step, rollouts):
     return {"one_step_nrmse": nrmse(one_step, test, scale),
             "rollout_nrmse": nrmse(rollouts, truth, scale),
             "nrmse_at_horizon": nrmse(rollouts[:, -1], truth[:, -1], scale),
+            "truth": truth[0]}
+
+
+def logistic_scores(z, one_step, rollouts):
+    """Scores of the logistic map's forecasts (z-scored).
+
+    Args:
+        z: the z-scored series of `LOGISTIC_TRAIN + LOGISTIC_TEST` values.
+        one_step: `(LOGISTIC_TEST,)` forecasts of the test part from the
+            true history.
+        rollouts: `(LOGISTIC_STARTS, LOGISTIC_HORIZON)` fed-back forecasts
+            from `logistic_starts()`.
+
+    Returns:
+        dict: `one_step_nmse`, `horizon` (`fed_back_horizon`, steps),
+        `rollout_nrmse` (pooled), `nrmse_by_step` and `truth` (the first
+        start's).
+    """
+    z = np.asarray(z)
+    test = z[LOGISTIC_TRAIN:LOGISTIC_TRAIN + LOGISTIC_TEST]
+    starts = logistic_starts()
+    truth = z[starts[:, None] + np.arange(LOGISTIC_HORIZON)]
+    rollouts = np.asarray(rollouts)
+    scale = float(np.std(test))
+    return {"one_step_nmse": nmse(one_step, test),
+            "horizon": fed_back_horizon(rollouts, truth, scale),
+            "rollout_nrmse": nrmse(rollouts, truth, scale),
+            "nrmse_by_step": nrmse_by_step(rollouts, truth, scale),
             "truth": truth[0]}

@@ -1,8 +1,9 @@
-"""The two standard benchmarks, for any peer, and the reference protocol.
+"""The standard benchmarks, for any peer, and the reference protocol.
 
-The two benchmarks take `choose(z_train, z_val)`, a function returning a
-fitted peer from a training part and the validation part right after it
-(both z-scored with the training statistics), e.g.::
+The benchmarks (laser, Mackey-Glass, the logistic map) take
+`choose(z_train, z_val)`, a function returning a fitted peer from a
+training part and the validation part right after it (both z-scored
+with the training statistics), e.g.::
 
     laser_protocol(lambda t, v: Persistence().fit(np.concatenate([t, v])))
     laser_protocol(lambda t, v: select_ar(t, v))
@@ -58,6 +59,25 @@ def laser_protocol(choose, validation=200):
             "forecast": forecast, "seconds": seconds}
 
 
+def _chaotic_protocol(choose, series, train, test, starts, horizon, scores,
+                      validation):
+    """Fit on the first `train` values of `series`, forecast the `test`
+    after them (one step, and fed back from `starts`), scored by
+    `scores(z, one_step, forecasts)`."""
+    from kzoo.data import load
+
+    values = load(series).values
+    z = (values - values[:train].mean()) / values[:train].std()
+    cut = train - validation
+    began = time.perf_counter()
+    peer = choose(z[:cut], z[cut:train])
+    one_step = peer.one_step(z, train, train + test)
+    forecasts = peer.rollout(z, starts, horizon)
+    seconds = time.perf_counter() - began
+    return {"peer": peer.describe(), **scores(z, one_step, forecasts),
+            "forecast": forecasts[0], "seconds": seconds}
+
+
 def mackey_glass_protocol(choose, validation=400):
     """Mackey-Glass (`kzoo.eval.protocols`): one-step and fed-back NRMSE.
 
@@ -71,21 +91,25 @@ def mackey_glass_protocol(choose, validation=400):
         `nrmse_at_horizon` (as `kzoo.eval.protocols.mackey_glass_scores`),
         `forecast` (the first rollout), `truth` and `seconds`.
     """
-    from kzoo.data import load
+    return _chaotic_protocol(
+        choose, protocols.MG_SERIES, protocols.MG_TRAIN, protocols.MG_TEST,
+        protocols.mackey_glass_starts(), protocols.MG_HORIZON,
+        protocols.mackey_glass_scores, validation)
 
-    train, test = protocols.MG_TRAIN, protocols.MG_TEST
-    values = load(protocols.MG_SERIES).values
-    z = (values - values[:train].mean()) / values[:train].std()
-    cut = train - validation
-    began = time.perf_counter()
-    peer = choose(z[:cut], z[cut:train])
-    one_step = peer.one_step(z, train, train + test)
-    forecasts = peer.rollout(z, protocols.mackey_glass_starts(),
-                             protocols.MG_HORIZON)
-    seconds = time.perf_counter() - began
-    return {"peer": peer.describe(),
-            **protocols.mackey_glass_scores(z, one_step, forecasts),
-            "forecast": forecasts[0], "seconds": seconds}
+
+def logistic_protocol(choose, validation=400):
+    """The logistic map (`kzoo.eval.protocols`): one-step NMSE and the
+    fed-back horizon, with the parts of `mackey_glass_protocol`.
+
+    Returns:
+        dict: `peer`, `one_step_nmse`, `horizon`, `rollout_nrmse`,
+        `nrmse_by_step` (as `kzoo.eval.protocols.logistic_scores`),
+        `forecast`, `truth` and `seconds`.
+    """
+    return _chaotic_protocol(
+        choose, protocols.LOGISTIC_SERIES, protocols.LOGISTIC_TRAIN,
+        protocols.LOGISTIC_TEST, protocols.logistic_starts(),
+        protocols.LOGISTIC_HORIZON, protocols.logistic_scores, validation)
 
 
 def reference_protocol(peer="ar", time_steps=112, orders=None, folds=5,

@@ -63,6 +63,28 @@ def test_shipped_datasets():
     assert len(data.load("mackey_glass:300").values) == 300
 
 
+def test_logistic_map_follows_its_equation_from_the_seeded_start():
+    series = data.load("logistic")
+    x = series.values
+    assert len(x) == 2500 and series.name == "logistic"
+    # Every value is the map of the one before it, inside (0, 1).
+    np.testing.assert_allclose(x[1:], 4.0 * x[:-1] * (1.0 - x[:-1]),
+                               rtol=0, atol=1e-12)
+    assert 0.0 < x.min() and x.max() < 1.0
+    # The first value: 100 iterations from the seeded start.
+    start = np.random.default_rng(42).uniform(0.1, 0.9)
+    for _ in range(100):
+        start = 4.0 * start * (1.0 - start)
+    assert x[0] == pytest.approx(start, abs=1e-12)
+    # Chaotic, not a cycle: the mean log-derivative is ln 2.
+    assert np.mean(np.log(np.abs(4.0 - 8.0 * x))) == pytest.approx(
+        np.log(2.0), abs=0.05)
+    assert len(np.unique(x)) == len(x)
+    np.testing.assert_array_equal(data.load("logistic:300").values, x[:300])
+    with pytest.raises(DataError, match="logistic:LENGTH needs an integer"):
+        data.load("logistic:1")
+
+
 def test_ranges_remember_where_they_come_from(tmp_path):
     part = data.load("laser[0:1000]")
     assert len(part.values) == 1000 and part.range == (0, 1000)

@@ -8,6 +8,7 @@ from kzoo.data import load
 from kzoo.peers import LinearAR
 from kzoo.peers import Persistence
 from kzoo.peers.protocols import laser_protocol
+from kzoo.peers.protocols import logistic_protocol
 from kzoo.peers.protocols import mackey_glass_protocol
 from kzoo.peers.protocols import reference_protocol
 
@@ -46,6 +47,42 @@ def test_mackey_glass_protocol_shapes_and_a_linear_peer():
     ar = mackey_glass_protocol(lambda t, v: LinearAR(8).fit(t))
     assert ar["one_step_nrmse"] < 0.1 * result["one_step_nrmse"]
     assert ar["peer"] == "ar(order=8)"
+
+
+def test_logistic_protocol_scores_a_peer_that_knows_the_map():
+    class TheMap(Persistence):
+        """The logistic map itself, in z-scored units (`mean`, `std`)."""
+
+        def __init__(self, mean, std):
+            super().__init__()
+            self.mean, self.std = mean, std
+
+        def _next(self, z):
+            x = z * self.std + self.mean
+            return (4.0 * x * (1.0 - x) - self.mean) / self.std
+
+        def _one_step(self, z, start, end):
+            return self._next(np.asarray(z)[start - 1:end - 1])
+
+        def _rollout(self, z, starts, steps):
+            out = np.empty((len(starts), steps))
+            for i, start in enumerate(starts):
+                value = z[start - 1]
+                for h in range(steps):
+                    out[i, h] = value = self._next(value)
+            return out
+
+    values = load("logistic").values[:2000]
+    exact = logistic_protocol(
+        lambda t, v: TheMap(values.mean(), values.std()).fit(t))
+    # Exact one step; fed back, rounding errors double each step: the
+    # horizon is finite but long (float64 from about 1e-16).
+    assert exact["one_step_nmse"] < 1e-20
+    assert 30 <= exact["horizon"] <= 40
+    lazy = logistic_protocol(persistence)
+    assert lazy["one_step_nmse"] > 0.5 and lazy["horizon"] == 0
+    assert lazy["nrmse_by_step"].shape == (40,)
+    assert exact["forecast"].shape == (40,)
 
 
 def _reference_windows(time_steps=112):

@@ -1,18 +1,20 @@
 """Forecast quality on the standard series, beside the field's peers.
 
-Three protocols, each scored for kzoo's models (every seed a normal run
+Four protocols, each scored for kzoo's models (every seed a normal run
 directory, so a repeated command reuses finished runs) and for the peers
 of `kzoo.peers`:
 
-- `laser` and `mackey_glass`: the Santa Fe competition and Mackey-Glass
-  (tau = 17), their parts, start points and scores as defined once in
-  `kzoo.eval.protocols` (the peers use the same).
+- `laser`, `mackey_glass` and `logistic`: the Santa Fe competition,
+  Mackey-Glass (tau = 17) and the logistic map (r = 4: one-step NMSE and
+  the fed-back horizon, a per-token model's capacity), their parts, start
+  points and scores as defined once in `kzoo.eval.protocols` (the peers
+  use the same).
 - `reference`: the reference series `y_w` under the reference protocol
   (random split, the model's registry settings): `val_mse_next` (z-scored)
   and the regressive MSE from the first window to the end (ug/m³).
 
-On `laser` and `mackey_glass` every neural model trains the benchmarks'
-way (a chronological split with a gap, and kzoo's own training,
+On `laser`, `mackey_glass` and `logistic` every neural model trains the
+benchmarks' way (a chronological split with a gap, and kzoo's own training,
 `kzoo.models.registry.KZOO_TRAINING`: the best validation epoch's weights,
 a cosine schedule), unless overridden; `split` can be set there (not on
 `reference`, whose protocol fixes the random split).
@@ -35,7 +37,7 @@ from kzoo.eval.predict import evaluate_run
 from kzoo.eval.run_dir import load_run
 from kzoo.models.registry import KZOO_TRAINING
 
-PROTOCOLS = ("laser", "mackey_glass", "reference")
+PROTOCOLS = ("laser", "mackey_glass", "logistic", "reference")
 # The benchmarks train every neural model as kzoo's own models train by
 # default, `KZOO_TRAINING` (the reference models' defaults keep the
 # reference's training).
@@ -58,8 +60,8 @@ def setup(protocol, name, overrides=None):
         return "y_w", overrides, split
     overrides = _benchmark_overrides(name, overrides or {})
     split = overrides.pop("split", BENCHMARK_SPLIT)
-    spec = (protocols.LASER_SPEC if protocol == "laser" else
-            protocols.MG_SPEC)
+    spec = {"laser": protocols.LASER_SPEC, "mackey_glass": protocols.MG_SPEC,
+            "logistic": protocols.LOGISTIC_SPEC}[protocol]
     return spec, overrides, split
 
 
@@ -109,20 +111,36 @@ def laser(name, seed=0, out="runs/forecast", overrides=None, log=print):
             **protocols.laser_scores(z, rolled, one), "forecast": rolled}
 
 
+def _chaotic(protocol, name, seed, out, overrides, log, series, train,
+             starts, horizon, scores):
+    """Fit on the first `train` values of `series`, then forecast the rest
+    one step at a time and fed back from `starts`: one row (dict)."""
+    plan, metrics, config, model = _fit(protocol, name, overrides, seed, out,
+                                        log)
+    values = data.load(series).values
+    z = data.ZScore(**config["normalization"]).transform(values)
+    ts = plan.hparams["time_steps"]
+    one = forecast.one_step(model, z, ts, plan.target)[train - ts:]
+    rolled = forecast.rollout(model, z, starts, horizon, ts, plan.target)
+    return {**_row(name, seed, metrics), **scores(z, one, rolled),
+            "forecast": rolled[0]}
+
+
 def mackey_glass(name, seed=0, out="runs/forecast", overrides=None,
                  log=print):
     """The Mackey-Glass protocol for model `name`: one row (dict)."""
-    plan, metrics, config, model = _fit("mackey_glass", name, overrides,
-                                        seed, out, log)
-    values = data.load(protocols.MG_SERIES).values
-    z = data.ZScore(**config["normalization"]).transform(values)
-    ts, train = plan.hparams["time_steps"], protocols.MG_TRAIN
-    one = forecast.one_step(model, z, ts, plan.target)[train - ts:]
-    rolled = forecast.rollout(model, z, protocols.mackey_glass_starts(),
-                              protocols.MG_HORIZON, ts, plan.target)
-    return {**_row(name, seed, metrics),
-            **protocols.mackey_glass_scores(z, one, rolled),
-            "forecast": rolled[0]}
+    return _chaotic("mackey_glass", name, seed, out, overrides, log,
+                    protocols.MG_SERIES, protocols.MG_TRAIN,
+                    protocols.mackey_glass_starts(), protocols.MG_HORIZON,
+                    protocols.mackey_glass_scores)
+
+
+def logistic(name, seed=0, out="runs/forecast", overrides=None, log=print):
+    """The logistic-map protocol for model `name`: one row (dict)."""
+    return _chaotic("logistic", name, seed, out, overrides, log,
+                    protocols.LOGISTIC_SERIES, protocols.LOGISTIC_TRAIN,
+                    protocols.logistic_starts(), protocols.LOGISTIC_HORIZON,
+                    protocols.logistic_scores)
 
 
 def reference(name, seed=0, out="runs/forecast", overrides=None, log=print):
@@ -144,12 +162,13 @@ def _row(name, seed, metrics):
 
 
 RUNNERS = {"laser": laser, "mackey_glass": mackey_glass,
-           "reference": reference}
+           "logistic": logistic, "reference": reference}
 
 
 # The peers, each chosen on the last part of the training points (the
 # ESN's settings by fed-back error over this many steps).
-PEER_HORIZON = {"laser": 50, "mackey_glass": protocols.MG_HORIZON}
+PEER_HORIZON = {"laser": 50, "mackey_glass": protocols.MG_HORIZON,
+                "logistic": protocols.LOGISTIC_HORIZON}
 
 
 # `quick`: one small ESN and two AR orders (checks the output).
@@ -212,7 +231,8 @@ def peers(protocol, seeds=(0,), quick=False):
         return [_peer_row(name, 0, peer_protocols.reference_protocol(
             name, orders=orders)) for name in ("persistence", "ar")]
     run = {"laser": peer_protocols.laser_protocol,
-           "mackey_glass": peer_protocols.mackey_glass_protocol}[protocol]
+           "mackey_glass": peer_protocols.mackey_glass_protocol,
+           "logistic": peer_protocols.logistic_protocol}[protocol]
     horizon = PEER_HORIZON[protocol]
     grid = QUICK_ESN_GRID if quick else kp.ESN_GRID
     choices = [

@@ -138,9 +138,9 @@ def run_ablation(name, protocols, seeds, out, quick=False, settings=None,
     if "reference" in protocols:
         protocols = [p for p in protocols if p != "reference"]
         if not protocols:
-            raise UsageError("the ablation runs on laser and mackey_glass "
-                             "only (the reference protocol fixes the "
-                             "training)")
+            raise UsageError("the ablation runs on laser, mackey_glass "
+                             "and logistic only (the reference protocol "
+                             "fixes the training)")
         log("reference left out: its protocol fixes the training")
     base = {**(QUICK if quick else {}), **settings}
     variants = [(label, _settings_for(name, {**base, **overrides}))
@@ -169,8 +169,14 @@ def _section(protocol, rows, out, prefix=""):
     plot = report.protocol_plot(
         os.path.join(out, f"{prefix}{protocol}.png"), protocol, rows,
         f"{protocol}: fed-back forecasts (first seed) against the truth")
-    return (f"## {protocol}\n\n{report.protocol_table(protocol, rows)}"
-            f"\n\nPlot: {os.path.basename(plot)}\n")
+    text = (f"## {protocol}\n\n{report.protocol_table(protocol, rows)}"
+            f"\n\nPlot: {os.path.basename(plot)}")
+    if protocol == "logistic":
+        curve = report.step_error_plot(
+            os.path.join(out, f"{prefix}{protocol}_steps.png"), rows,
+            "logistic map: fed-back NRMSE step by step (mean over seeds)")
+        text += f"; step by step: {os.path.basename(curve)}"
+    return text + "\n"
 
 
 def peers_path(protocol, seeds, out, quick=False):
@@ -217,7 +223,8 @@ def _csv(rows_by_protocol):
 
     frames = []
     for protocol, rows in rows_by_protocol.items():
-        flat = [{k: v for k, v in r.items() if k not in ("forecast", "truth")}
+        flat = [{k: v for k, v in r.items()
+                 if k not in ("forecast", "truth", "nrmse_by_step")}
                 for r in rows]
         frames.append(pd.DataFrame(flat).assign(protocol=protocol))
     return pd.concat(frames, ignore_index=True).to_csv(index=False)

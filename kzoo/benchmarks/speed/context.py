@@ -11,9 +11,19 @@ T = 1024 to 8192 (8x is linear).
 
     KERAS_BACKEND=jax python -m kzoo.benchmarks.speed.context \\
         '{"name": "vqcache", "length": 1024}'
+
+Each row names the memory allocator it ran under (`allocator`): on a
+CPU the step of a long context is bound by it. glibc's `malloc` serves
+every block above 32 MB with a fresh `mmap`, whose pages fault in anew at
+every step; torch's tensors of `vqcache` at T = 8192 are such blocks.
+`MALLOC_MMAP_MAX_=0` (serve them from the heap, reused) or a caching
+allocator (jemalloc, tcmalloc through `LD_PRELOAD`, as PyTorch's
+performance guide advises) removes that cost; the figures are in
+`docs/recall.md`, Cost.
 """
 
 import json
+import os
 import resource
 import sys
 import time
@@ -33,6 +43,24 @@ def _width(name):
     defaults = models.spec(name).defaults
     key = "units" if "units" in defaults else "d_model"
     return {key: CONTEXT["dim"]} if key in defaults else {}
+
+
+def allocator(environ=None):
+    """The memory allocator this process runs under, in words.
+
+    >>> allocator({"MALLOC_MMAP_MAX_": "0"})
+    'glibc malloc, mmap off (MALLOC_MMAP_MAX_=0)'
+    >>> allocator({"LD_PRELOAD": "/usr/lib/libjemalloc.so.2"})
+    'LD_PRELOAD=libjemalloc.so.2'
+    """
+    environ = os.environ if environ is None else environ
+    preload = environ.get("LD_PRELOAD")
+    if preload:
+        return "LD_PRELOAD=" + " ".join(
+            os.path.basename(p) for p in preload.replace(":", " ").split())
+    if environ.get("MALLOC_MMAP_MAX_") == "0":
+        return "glibc malloc, mmap off (MALLOC_MMAP_MAX_=0)"
+    return "glibc malloc"
 
 
 def step(name, length, batch=CONTEXT["batch"], repeats=2):
@@ -63,7 +91,8 @@ def step(name, length, batch=CONTEXT["batch"], repeats=2):
             "step_ms": step_ms, "repeats": repeats,
             "peak_rss_mb": (resource.getrusage(resource.RUSAGE_SELF)
                             .ru_maxrss / 1024),
-            "device_mb": kzoo_backend.device_peak_memory_mb()}
+            "device_mb": kzoo_backend.device_peak_memory_mb(),
+            "allocator": allocator()}
 
 
 def ratios(rows, short=1024, long=8192):

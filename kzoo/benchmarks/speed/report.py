@@ -63,7 +63,8 @@ def tables(results):
             rows)
     rows = [(r["backend"], t["model"], t["time_steps"], t.get("params", "-"),
              _f(t.get("step_ms")), _f(t.get("peak_rss_mb"), 4),
-             _f(t.get("device_mb")), t.get("skipped", ""))
+             _f(t.get("device_mb")), t.get("skipped") or _unusual(
+                 t.get("allocator")))
             for r in results for t in r.get("context", [])]
     if rows:
         from kzoo.benchmarks.speed import context
@@ -79,6 +80,11 @@ def tables(results):
             + _table(["backend", "model", "step time x", "peak RSS x"],
                      growth) if growth else "")
     return out
+
+
+def _unusual(allocator):
+    """The allocator of a row, unless it is the default."""
+    return "" if allocator in (None, "glibc malloc") else allocator
 
 
 def _callbacks(times, least=0.005):

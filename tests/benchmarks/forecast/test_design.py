@@ -13,6 +13,7 @@ def test_each_protocol_fits_on_its_defined_part():
     assert overrides["schedule"] == "cosine"  # kzoo's own training
     spec, _, _ = design.setup("mackey_glass", "linear", {"split": "random"})
     assert spec == protocols.MG_SPEC
+    assert design.setup("logistic", "linear")[0] == protocols.LOGISTIC_SPEC
     assert design.setup("reference", "linear")[0] == "y_w"
     with pytest.raises(UsageError, match="fixes the random split"):
         design.setup("reference", "linear", {"split": "chrono"})

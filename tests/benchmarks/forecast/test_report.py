@@ -32,6 +32,27 @@ def test_table_means_over_seeds_best_first():
 
 
 
+def test_step_error_plot_means_each_model_over_its_seeds(tmp_path,
+                                                         monkeypatch):
+    drawn = {}
+
+    def semilogy(self, x, y, **kwargs):
+        drawn[kwargs["label"]] = np.asarray(y)
+
+    import matplotlib.axes
+
+    monkeypatch.setattr(matplotlib.axes.Axes, "semilogy", semilogy)
+    rows = [{"model": "a", "nrmse_by_step": [0.01, 0.1]},
+            {"model": "a", "nrmse_by_step": [0.03, 0.3]},
+            {"model": "b", "nrmse_by_step": [1.0, np.nan]},
+            {"model": "c"}]
+    path = report.step_error_plot(str(tmp_path / "s.png"), rows, "title")
+    assert os.path.getsize(path) > 0
+    np.testing.assert_allclose(drawn["a"], [0.02, 0.2])
+    np.testing.assert_allclose(drawn["b"], [1.0, np.nan])
+    assert set(drawn) == {"a", "b"}
+
+
 def test_plot(tmp_path):
     path = report.protocol_plot(str(tmp_path / "p.png"), "laser",
                                 _rows(), "title")

@@ -26,16 +26,23 @@ def test_quick_recipe_writes_tables_plots_and_reuses(tmp_path, capsys):
     out = tmp_path / "f"
     assert recipe.cli(["--quick", "--out", str(out)]) == 0
     text = (out / "forecast.md").read_text()
-    for protocol in ("laser", "mackey_glass", "reference"):
+    for protocol in ("laser", "mackey_glass", "logistic", "reference"):
         assert f"## {protocol}" in text
         assert os.path.getsize(out / f"{protocol}.png") > 0
+    assert os.path.getsize(out / "logistic_steps.png") > 0
     for peer in ("esn (peer)", "ar (peer)", "persistence (peer)"):
         assert f"| {peer} | 1 |" in text
     assert "| vqlnmlp | 1 | 41 |" in text
     frame = pd.read_csv(out / "forecast.csv")
-    assert set(frame["protocol"]) == {"laser", "mackey_glass", "reference"}
+    assert set(frame["protocol"]) == {"laser", "mackey_glass", "logistic",
+                                      "reference"}
     # Three peers and the model; on the reference series two peers (no ESN).
-    assert len(frame) == 4 + 4 + 3
+    assert len(frame) == 4 + 4 + 4 + 3
+    logistic = frame[frame.protocol == "logistic"].set_index("model")
+    # Persistence cannot follow the map for even one step; the horizon is
+    # a whole number of steps.
+    assert logistic.loc["persistence (peer)", "horizon"] == 0
+    assert logistic["horizon"].between(0, 40).all()
     reference = frame[frame.protocol == "reference"].set_index("model")
     assert reference.loc["persistence (peer)", "val_mse_next"] == (
         pytest.approx(0.02965, abs=5e-5))
@@ -47,7 +54,7 @@ def test_quick_recipe_writes_tables_plots_and_reuses(tmp_path, capsys):
     assert "laser_0-1000" in laser_run
     capsys.readouterr()
     assert recipe.cli(["--quick", "--out", str(out)]) == 0
-    assert capsys.readouterr().out.count("already finished in") == 3
+    assert capsys.readouterr().out.count("already finished in") == 4
 
 
 
@@ -80,7 +87,7 @@ REFUSED = [
      "--set revin: the ablation varies it"),
     (["--ablation", "vqridge"], "vqridge has no ar_order, change, revin"),
     (["--ablation", "linear", "--protocols", "reference"],
-     "the ablation runs on laser and mackey_glass only"),
+     "the ablation runs on laser, mackey_glass and logistic only"),
     # laser would train first: the reference's refusal comes before it.
     (["--quick", "--no-peers", "--protocols", "laser,reference", "--model",
       "linear", "--set", "split=chrono"],

@@ -10,6 +10,17 @@ def test_a_step_row_reports_time_memory_and_the_shape():
     assert row["model"] == "linear" and row["time_steps"] == 64
     assert row["batch"] == 4 and row["params"] > 0
     assert row["step_ms"] > 0 and row["peak_rss_mb"] > 0
+    assert row["allocator"] == context.allocator()
+
+
+def test_the_allocator_is_named_from_the_environment():
+    assert context.allocator({}) == "glibc malloc"
+    assert context.allocator({"MALLOC_MMAP_MAX_": "65536"}) == "glibc malloc"
+    assert context.allocator({"MALLOC_MMAP_MAX_": "0"}) == (
+        "glibc malloc, mmap off (MALLOC_MMAP_MAX_=0)")
+    assert context.allocator(
+        {"LD_PRELOAD": "/a/libtcmalloc.so.4:/b/libx.so"}) == (
+        "LD_PRELOAD=libtcmalloc.so.4 libx.so")
 
 
 def test_every_model_of_the_ruler_is_registered():
