@@ -26,7 +26,12 @@ vocabulary) is measured over several seeds on the reference series
 (`val_mse_next`, regressive MSE; random split, reference protocol) and,
 for the mixers, on the synthetic recall task (the largest lag with NMSE <
 0.1); the per-token models see one step only, so recall is not measured
-for them.
+for them. Their capacity is measured where one value determines the
+next: the logistic map at r = 4 (`kzoo.eval.protocols`, trained on its
+first 2000 values the forecast benchmarks' way): one-step NMSE and the
+steps a fed-back forecast stays within NRMSE 0.1, where each halving of
+the one-step error should buy about one step (the map's Lyapunov
+exponent is ln 2). The LSTM is measured on all three.
 """
 
 import math

@@ -27,8 +27,10 @@ import keras
 from kzoo import data
 from kzoo import models
 from kzoo import training
+from kzoo.benchmarks.forecast import design as forecast
 from kzoo.benchmarks.recall import measure as recall
 from kzoo.benchmarks.study import design
+from kzoo.eval import protocols
 from kzoo.eval.predict import evaluate_run
 from kzoo.storage import jsonable
 from kzoo.training.plan import data_fingerprint
@@ -36,7 +38,7 @@ from kzoo.training.plan import data_fingerprint
 # The version of what a result means: raise it whenever a change here or
 # in `design` changes what a cell measures, so that older results are not
 # mixed with newer ones (a study refuses them).
-VERSION = 2
+VERSION = 3
 
 
 def result_key(config):
@@ -58,19 +60,34 @@ def result_key(config):
             "lags": lags,
             "epochs": config.get("recall_epochs", design.RECALL_EPOCHS),
             "series": [_fingerprint(f"recall:{lag}") for lag in lags]}
+    logistic_plan = None
+    if _with_logistic(config):
+        logistic_plan = {
+            "series": _fingerprint(protocols.LOGISTIC_SERIES),
+            "train": protocols.LOGISTIC_TRAIN,
+            "starts": protocols.logistic_starts().tolist(),
+            "horizon": protocols.LOGISTIC_HORIZON,
+            "threshold": protocols.LOGISTIC_THRESHOLD}
     return jsonable({
         "version": VERSION, "backend": keras.backend.backend(),
         "model": name, "hparams": hparams, "seeds": list(config["seeds"]),
         "series": _fingerprint("y_w"), "split": "random",
-        "horizon": config.get("horizon"), "recall": recall_plan})
+        "horizon": config.get("horizon"), "recall": recall_plan,
+        "logistic": logistic_plan})
+
+
+def _with_logistic(config):
+    """The per-token cells and the LSTM are measured on the logistic map
+    (capacity: one value determines the next); the mixers by recall."""
+    return bool(config.get("reference")) or config["family"] == "per-token"
 
 
 @functools.lru_cache(maxsize=None)
 def _fingerprint(spec):
-    """`spec` (`y_w` or `recall:LAG`), its window length and data's SHA-1:
-    a change to the series changes the key."""
-    if spec == "y_w":
-        series, steps = data.load("y_w"), None
+    """`spec` (`y_w`, a logistic map or `recall:LAG`), its window length
+    and data's SHA-1: a change to the series changes the key."""
+    if not spec.startswith("recall:"):
+        series, steps = data.load(spec), None
     else:
         lag = int(spec.split(":")[1])
         series, steps = recall.recall_series(lag), recall.recall_windows(lag)
@@ -180,7 +197,8 @@ def measure_cell(config, log=print):
                                f"(> {config['limit_s'] / 60:.0f})")
             cell["key"]["limit_s"] = config["limit_s"]
             return cell
-    cell["runs"] = _runs(name, settings, config, family == "mixer", log)
+    cell["runs"] = _runs(name, settings, config, family == "mixer", log,
+                         _with_logistic(config))
     cell["peak_rss_mb"] = resource.getrusage(
         resource.RUSAGE_SELF).ru_maxrss / 1024
     return cell
@@ -207,11 +225,23 @@ def measure_reference(config, log=print):
     overrides = {"epochs": config["epochs"]} if config.get("epochs") else {}
     return {"family": "reference", "variant": "lstm", "model": "lstm",
             "key": result_key(config),
-            "runs": _runs("lstm", overrides, config, True, log)}
+            "runs": _runs("lstm", overrides, config, True, log, True)}
 
 
-def _runs(name, settings, config, with_recall, log):
-    """Every seed of a model on the reference series (and recall)."""
+def _logistic(name, settings, seed, config, log):
+    """One-step NMSE and fed-back horizon on the logistic map
+    (`kzoo.benchmarks.forecast.design.logistic`: a chronological split,
+    kzoo's own training under the cell's settings)."""
+    row = forecast.logistic(name, seed, os.path.join(config["out"],
+                                                     "logistic"),
+                            settings, log=log)
+    return {"logistic_nmse": row["one_step_nmse"],
+            "logistic_horizon": row["horizon"]}
+
+
+def _runs(name, settings, config, with_recall, log, with_logistic=False):
+    """Every seed of a model on the reference series (and recall, and the
+    logistic map)."""
     series = data.load("y_w")
     results = []
     for seed in config["seeds"]:
@@ -228,6 +258,8 @@ def _runs(name, settings, config, with_recall, log):
                   "run_dir": metrics["run_dir"]}
         if with_recall:
             result["recall_k"] = _recall(name, settings, seed, config, log)
+        if with_logistic:
+            result.update(_logistic(name, settings, seed, config, log))
         results.append(result)
     return results
 

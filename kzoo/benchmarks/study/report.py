@@ -7,10 +7,18 @@ import numpy as np
 from kzoo.benchmarks.study import design
 from kzoo.eval.tables import markdown_table
 
-# Quality measures: (key, heading); lower is better except recall.
+# Quality measures: (key, heading); lower is better except recall and the
+# logistic map's horizon.
 QUALITY = (("val_mse_next", "val_mse_next on y_w (z-scored)"),
            ("mse_regressive", "regressive MSE on y_w ((ug/m³)²)"),
-           ("recall_k", "largest recall lag K with NMSE < 0.1"))
+           ("recall_k", "largest recall lag K with NMSE < 0.1"),
+           ("logistic_nmse", "one-step NMSE on the logistic map"),
+           ("logistic_horizon", "steps fed back within NRMSE 0.1 on the "
+            "logistic map"))
+# Measured on one family only (the other's table is left out).
+ONLY = {"recall_k": "mixer", "logistic_nmse": "per-token",
+        "logistic_horizon": "per-token"}
+COUNTS = ("rows", "params", "recall_k", "logistic_horizon")
 COSTS = (("rows", "rows stored"), ("params", "trainable parameters"),
          ("step_ms", "train step ms (batch 32)"),
          ("s_per_epoch", "training s per epoch (with validation)"),
@@ -31,7 +39,7 @@ def stats(cell, key):
 def _format(mean, std, key):
     if math.isnan(mean):
         return "-"
-    if key in ("rows", "params", "recall_k") and std == 0:
+    if key in COUNTS and std == 0:
         return f"{mean:.0f}"
     if std == 0:
         return f"{mean:.3g}"
@@ -81,6 +89,8 @@ def study_markdown(cells, reference, families):
                              "step, so they cannot recall any lag (not "
                              "measured).\n")
                 continue
+            if ONLY.get(key, family) != family:
+                continue
             parts.append(f"### {heading}\n\n"
                          f"{table(cells, family, key, reference)}\n")
     return "\n".join(parts)
@@ -96,13 +106,17 @@ def plots(path_prefix, cells, reference, families):
     from kzoo.eval.plots import save_figure
 
     written = []
-    measures = [k for k, _ in QUALITY]
+    measures = [k for k, _ in QUALITY
+                if any(ONLY.get(k, f) == f for f in families)]
     fig, axes = plt.subplots(len(measures), len(families),
                              figsize=(6 * len(families), 3.4 * len(measures)),
                              dpi=100, squeeze=False)
     for col, family in enumerate(families):
         for row, key in enumerate(measures):
             ax = axes[row][col]
+            if ONLY.get(key, family) != family:
+                ax.set_axis_off()
+                continue
             for variant in design.VARIANTS:
                 points = sorted(
                     (c["effective_vocab"], *stats(c, key)) for c in cells
@@ -120,7 +134,7 @@ def plots(path_prefix, cells, reference, families):
                     ax.axhline(mean, color="k", ls="--", lw=1,
                                label="LSTM (reference)")
             ax.set_xscale("log", base=2)
-            if key != "recall_k":
+            if key not in ("recall_k", "logistic_horizon"):
                 ax.set_yscale("log")
             ax.set_xlabel("effective vocabulary")
             ax.set_title(f"{family}: {dict(QUALITY)[key]}", fontsize=9)

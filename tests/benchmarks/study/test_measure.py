@@ -22,6 +22,25 @@ def test_one_cell_in_process(tmp_path):
     for key in ("val_mse_next", "mse_regressive", "recall_k", "params",
                 "s_per_epoch"):
         assert run[key] is not None, key
+    assert "logistic_nmse" not in run and cell["key"]["logistic"] is None
+
+
+@pytest.mark.slow
+def test_a_per_token_cell_is_measured_on_the_logistic_map(tmp_path):
+    config = {"family": "per-token", "variant": "flat", "vocab": 16,
+              "seeds": [0], "out": str(tmp_path), "limit_s": None,
+              "epochs": 1, "horizon": 5}
+    cell = measure.measure_cell(config, log=lambda *a: None)
+    (run,) = cell["runs"]
+    assert "recall_k" not in run
+    assert run["logistic_nmse"] > 0
+    assert 0 <= run["logistic_horizon"] <= 40
+    assert isinstance(run["logistic_horizon"], int)
+    plan = cell["key"]["logistic"]
+    assert plan["series"]["spec"] == "logistic:2500"
+    assert plan["train"] == 2000 and len(plan["starts"]) == 20
+    # The fit is a normal run directory of the forecast benchmark.
+    assert os.listdir(tmp_path / "logistic")
 
 
 

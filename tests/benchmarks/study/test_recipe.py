@@ -137,6 +137,9 @@ def test_quick_study_writes_tables_plots_and_resumes(tmp_path, capsys,
     assert saved["key"]["version"] == measure.VERSION
     assert saved["key"]["recall"]["lags"] == [8]
     assert "failed" not in saved and saved["runs"][0]["recall_k"] is not None
+    token = json.loads((out / "cells" / "per-token_flat_32.json").read_text())
+    assert token["runs"][0]["logistic_horizon"] >= 0
+    assert "steps fed back within NRMSE 0.1 on the logistic map" in text
     capsys.readouterr()
     assert recipe.cli(command) == 0
     printed = capsys.readouterr().out

@@ -39,6 +39,26 @@ def test_tables_variants_by_vocabulary_with_the_lstm_line():
     text = report.study_markdown(_cells(), reference,
                                        ["per-token", "mixer"])
     assert "the per-token models see one time step" in text
+    # The logistic map measures the per-token family only.
+    mixer = text.split("## mixer family")[1]
+    assert "logistic map" not in mixer
+    assert "### steps fed back within NRMSE 0.1 on the logistic map" in (
+        text.split("## mixer family")[0])
+
+
+def test_the_logistic_tables_of_the_per_token_family():
+    cells = [{"family": "per-token", "variant": "flat", "vocab": v,
+              "effective_vocab": v, "rows": v,
+              "runs": [{"seed": s, "logistic_nmse": nmse,
+                        "logistic_horizon": h} for s in range(2)]}
+             for v, nmse, h in ((32, 1e-3, 4), (1024, 1e-5, 7))]
+    reference = {"runs": [{"logistic_nmse": 2e-4, "logistic_horizon": 5}]}
+    lines = report.table(cells, "per-token", "logistic_horizon",
+                         reference).splitlines()
+    assert lines[2] == "| 1: flat | 4 | 7 |"
+    assert lines[-1] == "| LSTM (reference settings) | 5 | 5 |"
+    lines = report.table(cells, "per-token", "logistic_nmse").splitlines()
+    assert lines[2] == "| 1: flat | 0.001 | 1e-05 |"
 
 
 
