@@ -110,6 +110,15 @@ def laser_scores(z, rollout, one_step):
             "one_step_nmse": nmse(one_step, truth), "truth": truth}
 
 
+def _parts(z, rollouts, train, test, starts, horizon):
+    """`(test part, (S, H) truths of the rollouts, rollouts, the test
+    part's deviation)`."""
+    z = np.asarray(z)
+    part = z[train:train + test]
+    truth = z[np.asarray(starts)[:, None] + np.arange(horizon)]
+    return part, truth, np.asarray(rollouts), float(np.std(part))
+
+
 def mackey_glass_scores(z, one_step, rollouts):
     """Scores of the Mackey-Glass forecasts (z-scored).
 
@@ -120,12 +129,8 @@ def mackey_glass_scores(z, one_step, rollouts):
         rollouts: `(MG_STARTS, MG_HORIZON)` fed-back forecasts from
             `mackey_glass_starts()`.
     """
-    z = np.asarray(z)
-    test = z[MG_TRAIN:MG_TRAIN + MG_TEST]
-    starts = mackey_glass_starts()
-    truth = z[starts[:, None] + np.arange(MG_HORIZON)]
-    rollouts = np.asarray(rollouts)
-    scale = float(np.std(test))
+    test, truth, rollouts, scale = _parts(z, rollouts, MG_TRAIN, MG_TEST,
+                                          mackey_glass_starts(), MG_HORIZON)
     return {"one_step_nrmse": nrmse(one_step, test, scale),
             "rollout_nrmse": nrmse(rollouts, truth, scale),
             "nrmse_at_horizon": nrmse(rollouts[:, -1], truth[:, -1], scale),
@@ -147,12 +152,9 @@ def logistic_scores(z, one_step, rollouts):
         `rollout_nrmse` (pooled), `nrmse_by_step` and `truth` (the first
         start's).
     """
-    z = np.asarray(z)
-    test = z[LOGISTIC_TRAIN:LOGISTIC_TRAIN + LOGISTIC_TEST]
-    starts = logistic_starts()
-    truth = z[starts[:, None] + np.arange(LOGISTIC_HORIZON)]
-    rollouts = np.asarray(rollouts)
-    scale = float(np.std(test))
+    test, truth, rollouts, scale = _parts(
+        z, rollouts, LOGISTIC_TRAIN, LOGISTIC_TEST, logistic_starts(),
+        LOGISTIC_HORIZON)
     return {"one_step_nmse": nmse(one_step, test),
             "horizon": fed_back_horizon(rollouts, truth, scale),
             "rollout_nrmse": nrmse(rollouts, truth, scale),
