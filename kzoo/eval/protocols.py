@@ -30,6 +30,8 @@ Every model, kzoo's and the peers' alike, is scored through these:
 'laser[0:1000]'
 """
 
+import dataclasses
+
 import numpy as np
 
 from kzoo.eval.metrics import nmse
@@ -56,23 +58,52 @@ LOGISTIC_SERIES = f"logistic:{LOGISTIC_TRAIN + LOGISTIC_TEST}"
 LOGISTIC_SPEC = f"{LOGISTIC_SERIES}[0:{LOGISTIC_TRAIN}]"
 
 
-def _starts(train, test, horizon, count):
-    """`count` starts spread evenly over the test part, each leaving room
-    for `horizon` steps."""
-    starts = np.linspace(train, train + test - horizon, count)
-    return starts.round().astype(int)
+@dataclasses.dataclass(frozen=True)
+class FedBack:
+    """A protocol that fits on a series' first `train` values and forecasts
+    the `test` after them: one step at a time, and fed back `horizon` steps
+    from `count` starts spread evenly over the test part.
+
+    `series` is the dataset spec of the whole series; `scores(z, one_step,
+    rollouts)` scores its forecasts (z-scored).
+    """
+
+    series: str
+    train: int
+    test: int
+    horizon: int
+    count: int
+    scores: object
+
+    @property
+    def spec(self):
+        """The spec of the part a model is fitted on."""
+        return f"{self.series}[0:{self.train}]"
+
+    def starts(self):
+        """The start points of the fed-back forecasts (indices)."""
+        starts = np.linspace(self.train, self.train + self.test
+                             - self.horizon, self.count)
+        return starts.round().astype(int)
+
+    def parts(self, z, rollouts):
+        """`(test part, (S, H) truths of the rollouts, rollouts, the test
+        part's deviation)` of the z-scored series `z`."""
+        z = np.asarray(z)
+        part = z[self.train:self.train + self.test]
+        truth = z[self.starts()[:, None] + np.arange(self.horizon)]
+        return part, truth, np.asarray(rollouts), float(np.std(part))
 
 
 def mackey_glass_starts():
     """The `MG_STARTS` start points of the fed-back forecasts (indices)."""
-    return _starts(MG_TRAIN, MG_TEST, MG_HORIZON, MG_STARTS)
+    return MACKEY_GLASS.starts()
 
 
 def logistic_starts():
     """The `LOGISTIC_STARTS` start points of the logistic map's fed-back
     forecasts (indices)."""
-    return _starts(LOGISTIC_TRAIN, LOGISTIC_TEST, LOGISTIC_HORIZON,
-                   LOGISTIC_STARTS)
+    return LOGISTIC.starts()
 
 
 def nrmse_by_step(rollouts, truth, scale):
@@ -110,15 +141,6 @@ def laser_scores(z, rollout, one_step):
             "one_step_nmse": nmse(one_step, truth), "truth": truth}
 
 
-def _parts(z, rollouts, train, test, starts, horizon):
-    """`(test part, (S, H) truths of the rollouts, rollouts, the test
-    part's deviation)`."""
-    z = np.asarray(z)
-    part = z[train:train + test]
-    truth = z[np.asarray(starts)[:, None] + np.arange(horizon)]
-    return part, truth, np.asarray(rollouts), float(np.std(part))
-
-
 def mackey_glass_scores(z, one_step, rollouts):
     """Scores of the Mackey-Glass forecasts (z-scored).
 
@@ -129,8 +151,7 @@ def mackey_glass_scores(z, one_step, rollouts):
         rollouts: `(MG_STARTS, MG_HORIZON)` fed-back forecasts from
             `mackey_glass_starts()`.
     """
-    test, truth, rollouts, scale = _parts(z, rollouts, MG_TRAIN, MG_TEST,
-                                          mackey_glass_starts(), MG_HORIZON)
+    test, truth, rollouts, scale = MACKEY_GLASS.parts(z, rollouts)
     return {"one_step_nrmse": nrmse(one_step, test, scale),
             "rollout_nrmse": nrmse(rollouts, truth, scale),
             "nrmse_at_horizon": nrmse(rollouts[:, -1], truth[:, -1], scale),
@@ -152,11 +173,15 @@ def logistic_scores(z, one_step, rollouts):
         `rollout_nrmse` (pooled), `nrmse_by_step` and `truth` (the first
         start's).
     """
-    test, truth, rollouts, scale = _parts(
-        z, rollouts, LOGISTIC_TRAIN, LOGISTIC_TEST, logistic_starts(),
-        LOGISTIC_HORIZON)
+    test, truth, rollouts, scale = LOGISTIC.parts(z, rollouts)
     return {"one_step_nmse": nmse(one_step, test),
             "horizon": fed_back_horizon(rollouts, truth, scale),
             "rollout_nrmse": nrmse(rollouts, truth, scale),
             "nrmse_by_step": nrmse_by_step(rollouts, truth, scale),
             "truth": truth[0]}
+
+
+MACKEY_GLASS = FedBack(MG_SERIES, MG_TRAIN, MG_TEST, MG_HORIZON, MG_STARTS,
+                       mackey_glass_scores)
+LOGISTIC = FedBack(LOGISTIC_SERIES, LOGISTIC_TRAIN, LOGISTIC_TEST,
+                   LOGISTIC_HORIZON, LOGISTIC_STARTS, logistic_scores)

@@ -59,22 +59,23 @@ def laser_protocol(choose, validation=200):
             "forecast": forecast, "seconds": seconds}
 
 
-def _chaotic_protocol(choose, series, train, test, starts, horizon, scores,
-                      validation):
-    """Fit on the first `train` values of `series`, forecast the `test`
-    after them (one step, and fed back from `starts`), scored by
-    `scores(z, one_step, forecasts)`."""
+def _fed_back_protocol(choose, fed_back, validation):
+    """`fed_back` (a `kzoo.eval.protocols.FedBack`) for the peer `choose`
+    returns: fit on its training part, forecast its test part (one step,
+    and fed back from its starts), scored by its `scores`."""
     from kzoo.data import load
 
-    values = load(series).values
+    train, end = fed_back.train, fed_back.train + fed_back.test
+    values = load(fed_back.series).values
     z = (values - values[:train].mean()) / values[:train].std()
     cut = train - validation
     began = time.perf_counter()
     peer = choose(z[:cut], z[cut:train])
-    one_step = peer.one_step(z, train, train + test)
-    forecasts = peer.rollout(z, starts, horizon)
+    one_step = peer.one_step(z, train, end)
+    forecasts = peer.rollout(z, fed_back.starts(), fed_back.horizon)
     seconds = time.perf_counter() - began
-    return {"peer": peer.describe(), **scores(z, one_step, forecasts),
+    return {"peer": peer.describe(),
+            **fed_back.scores(z, one_step, forecasts),
             "forecast": forecasts[0], "seconds": seconds}
 
 
@@ -91,10 +92,7 @@ def mackey_glass_protocol(choose, validation=400):
         `nrmse_at_horizon` (as `kzoo.eval.protocols.mackey_glass_scores`),
         `forecast` (the first rollout), `truth` and `seconds`.
     """
-    return _chaotic_protocol(
-        choose, protocols.MG_SERIES, protocols.MG_TRAIN, protocols.MG_TEST,
-        protocols.mackey_glass_starts(), protocols.MG_HORIZON,
-        protocols.mackey_glass_scores, validation)
+    return _fed_back_protocol(choose, protocols.MACKEY_GLASS, validation)
 
 
 def logistic_protocol(choose, validation=400):
@@ -106,10 +104,7 @@ def logistic_protocol(choose, validation=400):
         `nrmse_by_step` (as `kzoo.eval.protocols.logistic_scores`),
         `forecast`, `truth` and `seconds`.
     """
-    return _chaotic_protocol(
-        choose, protocols.LOGISTIC_SERIES, protocols.LOGISTIC_TRAIN,
-        protocols.LOGISTIC_TEST, protocols.logistic_starts(),
-        protocols.LOGISTIC_HORIZON, protocols.logistic_scores, validation)
+    return _fed_back_protocol(choose, protocols.LOGISTIC, validation)
 
 
 def reference_protocol(peer="ar", time_steps=112, orders=None, folds=5,

@@ -60,8 +60,9 @@ def setup(protocol, name, overrides=None):
         return "y_w", overrides, split
     overrides = _benchmark_overrides(name, overrides or {})
     split = overrides.pop("split", BENCHMARK_SPLIT)
-    spec = {"laser": protocols.LASER_SPEC, "mackey_glass": protocols.MG_SPEC,
-            "logistic": protocols.LOGISTIC_SPEC}[protocol]
+    spec = {"laser": protocols.LASER_SPEC,
+            "mackey_glass": protocols.MACKEY_GLASS.spec,
+            "logistic": protocols.LOGISTIC.spec}[protocol]
     return spec, overrides, split
 
 
@@ -111,36 +112,33 @@ def laser(name, seed=0, out="runs/forecast", overrides=None, log=print):
             **protocols.laser_scores(z, rolled, one), "forecast": rolled}
 
 
-def _chaotic(protocol, name, seed, out, overrides, log, series, train,
-             starts, horizon, scores):
-    """Fit on the first `train` values of `series`, then forecast the rest
-    one step at a time and fed back from `starts`: one row (dict)."""
+def _fed_back(protocol, fed_back, name, seed, out, overrides, log):
+    """`fed_back` (a `kzoo.eval.protocols.FedBack`) for model `name`: fit
+    on its training part, forecast the test part one step at a time and
+    fed back from its starts; one row (dict)."""
     plan, metrics, config, model = _fit(protocol, name, overrides, seed, out,
                                         log)
-    values = data.load(series).values
+    values = data.load(fed_back.series).values
     z = data.ZScore(**config["normalization"]).transform(values)
     ts = plan.hparams["time_steps"]
-    one = forecast.one_step(model, z, ts, plan.target)[train - ts:]
-    rolled = forecast.rollout(model, z, starts, horizon, ts, plan.target)
-    return {**_row(name, seed, metrics), **scores(z, one, rolled),
+    one = forecast.one_step(model, z, ts, plan.target)[fed_back.train - ts:]
+    rolled = forecast.rollout(model, z, fed_back.starts(), fed_back.horizon,
+                              ts, plan.target)
+    return {**_row(name, seed, metrics), **fed_back.scores(z, one, rolled),
             "forecast": rolled[0]}
 
 
 def mackey_glass(name, seed=0, out="runs/forecast", overrides=None,
                  log=print):
     """The Mackey-Glass protocol for model `name`: one row (dict)."""
-    return _chaotic("mackey_glass", name, seed, out, overrides, log,
-                    protocols.MG_SERIES, protocols.MG_TRAIN,
-                    protocols.mackey_glass_starts(), protocols.MG_HORIZON,
-                    protocols.mackey_glass_scores)
+    return _fed_back("mackey_glass", protocols.MACKEY_GLASS, name, seed, out,
+                     overrides, log)
 
 
 def logistic(name, seed=0, out="runs/forecast", overrides=None, log=print):
     """The logistic-map protocol for model `name`: one row (dict)."""
-    return _chaotic("logistic", name, seed, out, overrides, log,
-                    protocols.LOGISTIC_SERIES, protocols.LOGISTIC_TRAIN,
-                    protocols.logistic_starts(), protocols.LOGISTIC_HORIZON,
-                    protocols.logistic_scores)
+    return _fed_back("logistic", protocols.LOGISTIC, name, seed, out,
+                     overrides, log)
 
 
 def reference(name, seed=0, out="runs/forecast", overrides=None, log=print):

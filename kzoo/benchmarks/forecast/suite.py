@@ -171,10 +171,10 @@ def _section(protocol, rows, out, prefix=""):
         f"{protocol}: fed-back forecasts (first seed) against the truth")
     text = (f"## {protocol}\n\n{report.protocol_table(protocol, rows)}"
             f"\n\nPlot: {os.path.basename(plot)}")
-    if protocol == "logistic":
+    if any(r.get("nrmse_by_step") is not None for r in rows):
         curve = report.step_error_plot(
             os.path.join(out, f"{prefix}{protocol}_steps.png"), rows,
-            "logistic map: fed-back NRMSE step by step (mean over seeds)")
+            f"{protocol}: fed-back NRMSE step by step (mean over seeds)")
         text += f"; step by step: {os.path.basename(curve)}"
     return text + "\n"
 

@@ -62,11 +62,11 @@ def result_key(config):
             "series": [_fingerprint(f"recall:{lag}") for lag in lags]}
     logistic_plan = None
     if _with_logistic(config):
+        fed_back = protocols.LOGISTIC
         logistic_plan = {
-            "series": _fingerprint(protocols.LOGISTIC_SERIES),
-            "train": protocols.LOGISTIC_TRAIN,
-            "starts": protocols.logistic_starts().tolist(),
-            "horizon": protocols.LOGISTIC_HORIZON,
+            "series": _fingerprint(fed_back.series),
+            "train": fed_back.train, "starts": fed_back.starts().tolist(),
+            "horizon": fed_back.horizon,
             "threshold": protocols.LOGISTIC_THRESHOLD}
     return jsonable({
         "version": VERSION, "backend": keras.backend.backend(),
