@@ -51,6 +51,27 @@ def data_parser(default):
     return parser
 
 
+def cluster_parser():
+    """Parent parser of the timeouts of a recipe spread over machines by
+    KerasTuner's distributed variables (`kzoo.tuning.distributed`)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--oracle-timeout", type=float, default=60.0,
+                        help="worker: seconds to wait for the chief's oracle")
+    parser.add_argument("--worker-timeout", type=float, default=300.0,
+                        help="chief: hand the work of a worker silent this "
+                        "long (seconds) to another")
+    return parser
+
+
+def check_cluster_flags(args):
+    """`UsageError` unless both timeouts are > 0."""
+    for flag in ("oracle_timeout", "worker_timeout"):
+        value = getattr(args, flag)
+        if not value > 0:
+            raise UsageError(f"--{flag.replace('_', '-')} must be > 0, got "
+                             f"{value:g}")
+
+
 def run_parser():
     """Parent parser of the flags of recipes that train runs."""
     parser = argparse.ArgumentParser(add_help=False)

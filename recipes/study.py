@@ -5,6 +5,13 @@
     python recipes/study.py --family mixer --variant product2 --vocab 2^10,2^20
     python recipes/study.py --out runs/study --report-only   # tables so far
 
+Spread over machines (KerasTuner's variables; the same command everywhere,
+--out a folder they all share):
+
+    export KERASTUNER_ORACLE_IP=10.0.0.1 KERASTUNER_ORACLE_PORT=8000
+    KERASTUNER_TUNER_ID=chief python recipes/study.py --out /shared/study
+    KERASTUNER_TUNER_ID=tuner0 python recipes/study.py --out /shared/study
+
 Every flag is checked before anything trains or is written. The recipe
 ends with `os._exit` (see the end of this file).
 """
@@ -18,6 +25,8 @@ if not __package__:  # run as a script from a checkout, not as kzoo.recipes
         os.path.abspath(__file__))))
 
 from kzoo.errors import UsageError  # noqa: E402
+from kzoo.recipes_cli import check_cluster_flags  # noqa: E402
+from kzoo.recipes_cli import cluster_parser  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import parser as make_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
@@ -81,8 +90,13 @@ def parser():
         "measures again those that failed or were skipped under another "
         "--limit-minutes); a cell measured otherwise (other seeds, epochs, "
         "--quick, backend or study version) is refused, in one line. "
-        "Two identical studies at once share the cells.",
-        [common_parser(out="runs/study", seed=False)],
+        "Two identical studies at once share the cells. With "
+        "KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT "
+        "set, the same command runs as the chief (TUNER_ID=chief: serves the "
+        "cells through KerasTuner's oracle, then writes the tables) or as a "
+        "worker (measures the cells it is given); --out must be a folder "
+        "they all share.",
+        [common_parser(out="runs/study", seed=False), cluster_parser()],
     )
     p.add_argument("--family", default=",".join(study.FAMILIES),
                    help=f"comma-separated subset of "
@@ -122,6 +136,7 @@ def main(argv=None):
     if not args.limit_minutes > 0:
         raise UsageError(f"--limit-minutes must be > 0, got "
                          f"{args.limit_minutes}")
+    check_cluster_flags(args)
     from kzoo.benchmarks.study import design
 
     families = name_list("--family", args.family, design.FAMILIES)
@@ -142,8 +157,11 @@ def main(argv=None):
         limit_s=None if args.quick else 60 * args.limit_minutes,
         in_process=args.in_process or args.quick, quick=quick.get("cell"),
         measure=not args.report_only,
+        cluster_options={"worker_timeout": args.worker_timeout,
+                         "oracle_timeout": args.oracle_timeout},
         log=(lambda *a: None) if args.quiet else print)
-    print(text)
+    if text is not None:  # None: a worker, whose chief writes the tables
+        print(text)
     return 0
 
 

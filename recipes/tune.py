@@ -21,6 +21,8 @@ if not __package__:  # run as a script from a checkout, not as kzoo.recipes
         os.path.abspath(__file__))))
 
 from kzoo.errors import UsageError  # noqa: E402
+from kzoo.recipes_cli import check_cluster_flags  # noqa: E402
+from kzoo.recipes_cli import cluster_parser  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
 from kzoo.recipes_cli import data_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
@@ -63,7 +65,8 @@ def parser():
             "KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT set, the same "
             "command runs as the chief (TUNER_ID=chief) or as a worker."
         ),
-        [common_parser(out="runs/tune"), data_parser("laser")],
+        [common_parser(out="runs/tune"), data_parser("laser"),
+         cluster_parser()],
     )
     p.add_argument("--model", required=True, choices=models.available(),
                    help=f"model family: {', '.join(models.available())}")
@@ -82,10 +85,6 @@ def parser():
                        for k, v in SPACE.items()))
     p.add_argument("--split", choices=SPLITS, default="random",
                    help="as recipes/train.py")
-    p.add_argument("--oracle-timeout", type=float, default=60.0,
-                   help="worker: seconds to wait for the chief's oracle")
-    p.add_argument("--worker-timeout", type=float, default=300.0,
-                   help="chief: requeue the trial of a worker silent this long")
     p.add_argument("--top", type=int, default=5, help="best trials to print")
     return p
 
@@ -101,6 +100,7 @@ def main(argv=None):
         raise UsageError(f"--max-trials must be >= 1, got {args.max_trials}")
     if args.epochs < 1:
         raise UsageError(f"--epochs must be >= 1, got {args.epochs}")
+    check_cluster_flags(args)
     role = distributed.role()
     if role == "worker":
         distributed.wait_for_oracle(args.oracle_timeout)

@@ -6,6 +6,9 @@ NumPy references are in `references.py`, small series and CSV files in
 
 import importlib.util
 import os
+import socket
+import subprocess
+import sys
 
 import keras
 import pytest
@@ -59,3 +62,49 @@ def load_recipe(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def free_port():
+    """A loopback port free now (for a chief oracle in a test)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cluster_env(tuner_id, port):
+    """The environment of one process of a KerasTuner cluster on loopback."""
+    return dict(os.environ, KERASTUNER_TUNER_ID=tuner_id,
+                KERASTUNER_ORACLE_IP="127.0.0.1",
+                KERASTUNER_ORACLE_PORT=str(port), TF_CPP_MIN_LOG_LEVEL="3")
+
+
+class LoopbackCluster:
+    """A chief and workers of one recipe on loopback, each process logging
+    to `OUT/<tuner_id>.log`; `close` kills what is still running."""
+
+    def __init__(self, script, args, out):
+        self.script = script
+        self.args = list(args)
+        self.out = str(out)
+        self.port = free_port()
+        self.procs = {}
+
+    def start(self, tuner_id, args=()):
+        log = open(os.path.join(self.out, f"{tuner_id}.log"), "w")
+        self.procs[tuner_id] = subprocess.Popen(
+            [sys.executable, self.script, *self.args, *args],
+            env=cluster_env(tuner_id, self.port), stdout=log,
+            stderr=subprocess.STDOUT)
+
+    def wait(self, tuner_id, timeout=300):
+        return self.procs[tuner_id].wait(timeout=timeout)
+
+    def log(self, tuner_id):
+        with open(os.path.join(self.out, f"{tuner_id}.log")) as f:
+            return f.read()
+
+    def close(self):
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()

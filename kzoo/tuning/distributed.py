@@ -61,6 +61,10 @@ class _Servicer(oracle_chief.OracleServicer):
     def __init__(self, oracle):
         super().__init__(oracle)
         self.last_seen = {}
+        for trial in oracle.ongoing_trials.values():
+            # Handed out by a previous chief (stopped, now resumed): heard
+            # of now, requeued if their worker stays silent.
+            self._seen(trial.trial_id)
 
     def _seen(self, trial_id):
         self.last_seen[trial_id] = time.monotonic()

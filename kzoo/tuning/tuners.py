@@ -10,8 +10,13 @@ from kzoo.tuning.hypermodel import OBJECTIVE
 TUNERS = ("random", "bayesian", "hyperband")
 
 
-class _KzooTunerMixin:
-    """Chief: the robust oracle loop. Worker: heartbeats during trials."""
+class DistributedMixin:
+    """A KerasTuner tuner's distributed roles, made robust to lost workers.
+
+    Chief: the oracle loop of `kzoo.tuning.distributed.serve` (a silent
+    worker's trial requeued). Worker: heartbeats during trials. Neither:
+    the tuner's own `search`. Mixed in before the tuner class.
+    """
 
     worker_timeout = 300.0
     heartbeat_interval = 5.0
@@ -32,15 +37,15 @@ class _KzooTunerMixin:
             return super().run_trial(trial, *args, **kwargs)
 
 
-class RandomSearch(_KzooTunerMixin, keras_tuner.RandomSearch):
+class RandomSearch(DistributedMixin, keras_tuner.RandomSearch):
     pass
 
 
-class BayesianOptimization(_KzooTunerMixin, keras_tuner.BayesianOptimization):
+class BayesianOptimization(DistributedMixin, keras_tuner.BayesianOptimization):
     pass
 
 
-class Hyperband(_KzooTunerMixin, keras_tuner.Hyperband):
+class Hyperband(DistributedMixin, keras_tuner.Hyperband):
     pass
 
 

@@ -1,7 +1,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,9 @@ from datafiles import smooth_series
 from datafiles import write_csv
 from helpers import ONCE
 from helpers import ROOT
+from helpers import LoopbackCluster
+from helpers import cluster_env
+from helpers import free_port
 from helpers import load_recipe
 
 TUNE = os.path.join(ROOT, "recipes", "tune.py")
@@ -91,49 +93,26 @@ def test_bad_input(recipe, csv, tmp_path, capsys, extra, message):
     assert not (tmp_path / "t").exists()  # nothing half-written
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(tuner_id, port):
-    return dict(os.environ, KERASTUNER_TUNER_ID=tuner_id,
-                KERASTUNER_ORACLE_IP="127.0.0.1",
-                KERASTUNER_ORACLE_PORT=str(port), TF_CPP_MIN_LOG_LEVEL="3")
-
-
 @ONCE
 @pytest.mark.slow
 def test_unreachable_oracle_times_out(csv, tmp_path):
     result = subprocess.run(
         [sys.executable, TUNE, *_args(csv, tmp_path / "t"),
          "--oracle-timeout", "2"],
-        env=_env("tuner0", _free_port()), capture_output=True, text=True,
+        env=cluster_env("tuner0", free_port()), capture_output=True,
+        text=True,
         timeout=120,
     )
     assert result.returncode == 2
     assert "did not answer within 2 s" in result.stderr.strip().splitlines()[-1]
 
 
-class _Cluster:
-    """A chief and workers on loopback; every process is cleaned up."""
+class _Cluster(LoopbackCluster):
+    """A chief and workers of recipes/tune.py on loopback."""
 
     def __init__(self, csv, out, trials, worker_timeout=8):
-        self.port = _free_port()
-        self.out = out
-        self.args = _args(csv, out, trials) + [
-            "--worker-timeout", str(worker_timeout), "--project", "p"]
-        self.procs = {}
-
-    def start(self, tuner_id):
-        log = open(os.path.join(self.out, f"{tuner_id}.log"), "w")
-        self.procs[tuner_id] = subprocess.Popen(
-            [sys.executable, TUNE, *self.args], env=_env(tuner_id, self.port),
-            stdout=log, stderr=subprocess.STDOUT)
-
-    def wait(self, tuner_id, timeout=300):
-        return self.procs[tuner_id].wait(timeout=timeout)
+        super().__init__(TUNE, _args(csv, out, trials) + [
+            "--worker-timeout", str(worker_timeout), "--project", "p"], out)
 
     def oracle(self):
         path = os.path.join(self.out, ".tuner", "p", "oracle.json")
@@ -141,12 +120,6 @@ class _Cluster:
             return json.load(open(path))
         except (OSError, ValueError):
             return {}
-
-    def close(self):
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
 
 
 def _runs_by_worker(out):

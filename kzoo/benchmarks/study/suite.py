@@ -32,6 +32,7 @@ from kzoo.benchmarks.study import report
 from kzoo.benchmarks.study import reuse
 from kzoo.errors import DataError
 from kzoo.errors import RunBusy
+from kzoo.tuning import distributed
 
 
 def _measure(config, in_process):
@@ -71,7 +72,7 @@ def _stub(config):
 
 def run_study(families, variants, vocabs, seeds, out, epochs=None,
               limit_s=600.0, in_process=False, quick=None, measure=True,
-              log=print):
+              cluster_options=None, log=print):
     """Measure every cell (and the LSTM); write study.md/.csv and plots.
 
     Args:
@@ -128,7 +129,17 @@ def run_study(families, variants, vocabs, seeds, out, epochs=None,
         os.makedirs(cells_dir, exist_ok=True)
         # Seeds and cells of one architecture share compiled steps (JAX).
         kzoo_backend.enable_compilation_cache(common["jax_cache"])
-        results = _measure_all(jobs, in_process, log)
+        if distributed.role() is None:
+            results = _measure_all(jobs, in_process, log)
+        else:
+            from kzoo.benchmarks.study import cluster
+
+            results = cluster.measure_all(
+                jobs, lambda job: _cell(*job, in_process, log, wait=True),
+                lambda job: _report_only(*job[:2], log, job[2]),
+                os.path.join(out, ".cluster"), log, **(cluster_options or {}))
+            if results is None:  # a worker: the chief writes the tables
+                return None
     reference, cells = results[0], results[1:]
     text = report.study_markdown(cells, reference, families)
     with open(os.path.join(out, "study.md"), "w", encoding="utf-8") as f:

@@ -38,6 +38,8 @@ def recipe():
      "1099511627776 rows"),
     (["--vocab", "2^999999"], "the exponent must be in [0, 128]"),
     (["--report-only"], "no study there (no cells/ folder)"),
+    (["--worker-timeout", "0"], "--worker-timeout must be > 0, got 0"),
+    (["--oracle-timeout", "-1"], "--oracle-timeout must be > 0, got -1"),
 ])
 def test_a_bad_command_is_refused_before_anything_runs(
         tmp_path, monkeypatch, capsys, recipe, flags, message):
