@@ -45,16 +45,14 @@ def result_key(config):
     """What produces the result of `config` (a cell or the reference)."""
     if config.get("reference"):
         name, settings = "lstm", {}
-        with_recall = True
     else:
         name, settings, _, _ = design.cell_settings(
             config["family"], config["variant"], config["vocab"])
-        with_recall = config["family"] == "mixer"
     if config.get("epochs"):
         settings["epochs"] = config["epochs"]
     hparams = models.spec(name).hparams(**settings)
     recall_plan = None
-    if with_recall:
+    if _with_recall(config):
         lags = list(config.get("recall_lags", design.RECALL_LAGS))
         recall_plan = {
             "lags": lags,
@@ -76,10 +74,24 @@ def result_key(config):
         "logistic": logistic_plan})
 
 
+def reference_families(config):
+    """The families the LSTM of `config` is the line of (default both)."""
+    return config.get("reference_for") or list(design.FAMILIES)
+
+
 def _with_logistic(config):
-    """The per-token cells and the LSTM are measured on the logistic map
-    (capacity: one value determines the next); the mixers by recall."""
-    return bool(config.get("reference")) or config["family"] == "per-token"
+    """The per-token cells are measured on the logistic map (capacity: one
+    value determines the next), the mixers by recall; the LSTM on what its
+    study's families are measured on."""
+    if config.get("reference"):
+        return "per-token" in reference_families(config)
+    return config["family"] == "per-token"
+
+
+def _with_recall(config):
+    if config.get("reference"):
+        return "mixer" in reference_families(config)
+    return config["family"] == "mixer"
 
 
 @functools.lru_cache(maxsize=None)
@@ -225,7 +237,8 @@ def measure_reference(config, log=print):
     overrides = {"epochs": config["epochs"]} if config.get("epochs") else {}
     return {"family": "reference", "variant": "lstm", "model": "lstm",
             "key": result_key(config),
-            "runs": _runs("lstm", overrides, config, True, log, True)}
+            "runs": _runs("lstm", overrides, config, _with_recall(config),
+                          log, _with_logistic(config))}
 
 
 def _logistic(name, settings, seed, config, log):

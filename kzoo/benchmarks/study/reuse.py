@@ -63,8 +63,16 @@ def verdict(path, config):
     by_limit = "limit_s" in key
     limit = key.get("limit_s")
     key = {k: v for k, v in key.items() if k != "limit_s"}
+    if key != wanted and config.get("reference") and _covers(key, wanted):
+        key = wanted  # the LSTM measured for more families: reuse it
     if key != wanted:
         measured, asked = differences(key, wanted)
+        if config.get("reference") and _covers(
+                {**key, **_MEASURES}, {**wanted, **_MEASURES}):
+            return None, (f"{path} holds the LSTM measured for other "
+                          f"families ({measured}; this command needs "
+                          f"{asked}): measured again, its finished runs "
+                          "reused")
         if not finished:  # nothing measured to lose
             return None, (f"{path} holds no measurement "
                           f"({cell.get('skipped')}), and was tried with "
@@ -79,6 +87,19 @@ def verdict(path, config):
         return cell, (f"skipped under a limit of {_minutes(limit)}, this "
                       f"command's limit is {_minutes(config.get('limit_s'))}")
     return cell, None
+
+
+# The measures of the LSTM that depend on the study's families.
+_MEASURES = {"recall": None, "logistic": None}
+
+
+def _covers(measured, wanted):
+    """Whether `measured` is `wanted`, or `wanted` with more of the
+    family-dependent measures (`_MEASURES`)."""
+    if any(measured.get(k) != v for k, v in wanted.items()
+           if k not in _MEASURES):
+        return False
+    return all(wanted.get(k) in (None, measured.get(k)) for k in _MEASURES)
 
 
 def _minutes(limit_s):

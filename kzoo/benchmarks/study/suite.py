@@ -113,7 +113,8 @@ def run_study(families, variants, vocabs, seeds, out, epochs=None,
     if epochs:
         common["epochs"] = epochs
     jobs = [(os.path.join(cells_dir, "reference.json"),
-             {**common, "reference": True}, "the LSTM (reference settings)")]
+             {**common, "reference": True, "reference_for": list(families)},
+             "the LSTM (reference settings)")]
     for i, (family, variant, vocab) in enumerate(plan, start=1):
         label = (f"[{i}/{len(plan)}] {family}, "
                  f"{design.VARIANT_LABELS[variant]}, "

@@ -65,3 +65,26 @@ def test_another_recall_series_is_named(tmp_path):
         reuse.verdict(_saved(tmp_path, cell), CONFIG)
     assert "was measured with recall series ['0123456789abcdef', " in str(
         refused.value)
+
+
+def test_the_lstm_is_measured_for_the_studys_families(tmp_path):
+    both = {"reference": True, "seeds": [0], "epochs": 2}
+    token = {**both, "reference_for": ["per-token"]}
+    mixer = {**both, "reference_for": ["mixer"]}
+    assert measure.result_key(token)["recall"] is None
+    assert measure.result_key(token)["logistic"] is not None
+    assert measure.result_key(mixer)["logistic"] is None
+    assert measure.result_key(both) == measure.result_key(
+        {**both, "reference_for": ["per-token", "mixer"]})
+    # Measured for both families: reused by a study of one.
+    path = _saved(tmp_path, result(both))
+    assert reuse.verdict(path, token)[1] is None
+    assert reuse.verdict(path, mixer)[1] is None
+    # Measured for the mixers only: measured again for the per-token
+    # family, not refused; another epoch count is still refused.
+    path = _saved(tmp_path, result(mixer))
+    cell, why = reuse.verdict(path, token)
+    assert cell is None and "holds the LSTM measured for other families" \
+        in why and "measured again, its finished runs reused" in why
+    with pytest.raises(DataError, match="3 epochs"):
+        reuse.verdict(path, {**token, "epochs": 3})
