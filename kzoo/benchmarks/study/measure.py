@@ -199,14 +199,14 @@ def measure_cell(config, log=print):
                                            limit_s=config["limit_s"])
         except StepTooSlow:
             cell["skipped"] = (f"one training step took over "
-                               f"{config['limit_s'] / 60:.0f} min")
+                               f"{config['limit_s'] / 60:g} min")
             cell["key"]["limit_s"] = config["limit_s"]
             return cell
         cell["step_ms"] = 1000 * step
         estimate = step * run_steps
         if estimate > config["limit_s"]:
             cell["skipped"] = (f"one run would take ~{estimate / 60:.0f} min "
-                               f"(> {config['limit_s'] / 60:.0f})")
+                               f"(> {config['limit_s'] / 60:g})")
             cell["key"]["limit_s"] = config["limit_s"]
             return cell
     cell["runs"] = _runs(name, settings, config, family == "mixer", log,

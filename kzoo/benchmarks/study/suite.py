@@ -17,6 +17,8 @@ killer), a cell skipped under another time limit, a damaged file.
 A cell is measured under a lock (`cells/<cell>.lock`): a second identical
 study started meanwhile leaves the cells the first holds, measures the
 others, then waits for the held ones and reads what the first measured.
+With KerasTuner's distributed variables set, the cells are measured by
+the workers of a chief instead (`kzoo.benchmarks.study.cluster`).
 """
 
 import os
