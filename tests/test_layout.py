@@ -80,7 +80,7 @@ def find_cycle(graph):
     return None
 
 
-# The floors the README states, bottom up: each unit imports only units
+# The floors docs/library.md states, bottom up: each unit imports only units
 # below it (`errors`, `storage` and `backend` at the bottom, `benchmarks`
 # at the top).
 FLOORS = ("errors", "storage", "backend", "layers", "models", "data",
