@@ -21,6 +21,13 @@ class DistributedMixin:
     worker_timeout = 300.0
     heartbeat_interval = 5.0
 
+    def set_worker_timeout(self, seconds):
+        """Chief: requeue the trial of a worker silent `seconds`; worker:
+        beat often enough (every process gets the same command line) that
+        a busy machine cannot make a live worker look silent."""
+        self.worker_timeout = seconds
+        self.heartbeat_interval = min(5.0, seconds / 4)
+
     def search(self, *args, **kwargs):
         if distributed.role() == "chief":
             self.save()
@@ -69,8 +76,5 @@ def make_tuner(kind, hypermodel, max_trials, directory, project_name,
                                      **common)
     else:
         tuner = Hyperband(hypermodel, max_epochs=max(epochs, 2), **common)
-    tuner.worker_timeout = worker_timeout
-    # Every process gets the same command line: workers beat often enough
-    # that a busy machine cannot make a live worker look silent.
-    tuner.heartbeat_interval = min(5.0, worker_timeout / 4)
+    tuner.set_worker_timeout(worker_timeout)
     return tuner

@@ -195,6 +195,5 @@ def _tuner(jobs, measure_one, digest, cells, folder, project, log,
     tuner = CellTuner(jobs, measure_one, digest,
                       oracle=CellOracle(cells, digest, log),
                       directory=folder, project_name=project)
-    tuner.worker_timeout = worker_timeout
-    tuner.heartbeat_interval = min(5.0, worker_timeout / 4)
+    tuner.set_worker_timeout(worker_timeout)
     return tuner

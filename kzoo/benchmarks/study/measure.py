@@ -209,7 +209,7 @@ def measure_cell(config, log=print):
                                f"(> {config['limit_s'] / 60:g})")
             cell["key"]["limit_s"] = config["limit_s"]
             return cell
-    cell["runs"] = _runs(name, settings, config, family == "mixer", log,
+    cell["runs"] = _runs(name, settings, config, _with_recall(config), log,
                          _with_logistic(config))
     cell["peak_rss_mb"] = resource.getrusage(
         resource.RUSAGE_SELF).ru_maxrss / 1024
