@@ -4,6 +4,7 @@
     python recipes/recall.py --task content --model vqmixer --model lstm
     python recipes/recall.py --task taylor --lookbacks 48,336
     python recipes/recall.py --quick --model linear --seeds 2
+    python recipes/recall.py --task ceiling --windows 64,512,4096
 
 (The standard series, Santa Fe laser and Mackey-Glass, and the reference
 series are in recipes/forecast.py.)
@@ -37,6 +38,7 @@ QUICK = {"lag": {"max_lag": 16, "min_val": 32}, "lags": "8,16",
 
 def parser():
     from kzoo import models
+    from kzoo.benchmarks.recall import ceiling
 
     p = make_parser(
         __file__,
@@ -54,10 +56,14 @@ def parser():
         "from lr in {1e-3, 3e-3, 1e-2} x epochs in {30, 100} (seed 0; "
         "--no-tune-lstm: --epochs and its own lr 5e-4). Writes "
         "OUT/recall.md (a section per task) and OUT/recall_TASK.png; a "
-        "repeated command reuses finished runs.",
+        "repeated command reuses finished runs. ceiling: nothing trained: "
+        "the content task's read by a hard-VQ cache that knows the key, "
+        "over --windows and --codes (and product --heads), beside the "
+        "same read unquantised (OUT/ceiling.md, OUT/ceiling.png).",
         [common_parser(out="runs/recall", seed=False)],
     )
-    p.add_argument("--task", choices=("lag", "content", "taylor"),
+    p.add_argument("--task", choices=("lag", "content", "taylor",
+                                      "ceiling"),
                    default="lag", help="which recall task")
     p.add_argument("--model", action="append", metavar="NAME",
                    choices=models.available(),
@@ -67,6 +73,12 @@ def parser():
     p.add_argument("--window", type=int,
                    help="content task: the window length (default 512): "
                    "distances from 16 to window - 8")
+    p.add_argument("--windows", help="ceiling: the content windows W "
+                   f"(default {ceiling.DEFAULT_WINDOWS})")
+    p.add_argument("--codes", help="ceiling: codes S per head "
+                   f"(default {ceiling.DEFAULT_CODES})")
+    p.add_argument("--heads", help="ceiling: product heads H "
+                   f"(default {ceiling.DEFAULT_HEADS})")
     p.add_argument("--lookbacks", help="taylor task: the lookbacks T "
                    f"(default {DEFAULT_LOOKBACKS})")
     p.add_argument("--seeds", type=int, default=3,
@@ -121,7 +133,10 @@ def build(args):
                          "model once")
     for flag, value, task in (("--lags", args.lags, "lag"),
                               ("--window", args.window, "content"),
-                              ("--lookbacks", args.lookbacks, "taylor")):
+                              ("--lookbacks", args.lookbacks, "taylor"),
+                              ("--windows", args.windows, "ceiling"),
+                              ("--codes", args.codes, "ceiling"),
+                              ("--heads", args.heads, "ceiling")):
         if value is not None and args.task != task:
             raise UsageError(f"{flag} is for --task {task}, not "
                              f"--task {args.task}")
@@ -159,10 +174,37 @@ def build(args):
                        settings)
 
 
+def ceiling_sweep(args):
+    """`--task ceiling`: the sweep's sizes checked, run and written."""
+    from kzoo.benchmarks.recall import ceiling
+    from kzoo.benchmarks.recall import tasks
+
+    for flag, value in (("--window", args.window), ("--lags", args.lags),
+                        ("--lookbacks", args.lookbacks)):
+        if value is not None:
+            raise UsageError(f"{flag} is not for --task ceiling")
+    if args.model:
+        raise UsageError("--task ceiling trains no model: drop --model")
+    windows = _sizes(args.windows or ceiling.DEFAULT_WINDOWS, "--windows")
+    codes = _sizes(args.codes or ceiling.DEFAULT_CODES, "--codes")
+    heads = _sizes(args.heads or ceiling.DEFAULT_HEADS, "--heads")
+    for window in windows:
+        task = tasks.ContentTask(window=window)  # every window checked
+    if max(heads) > task.key:
+        raise UsageError(f"--heads: at most the key's {task.key} values")
+    log = (lambda *a: None) if args.quiet else (
+        lambda *a: print(*a, flush=True))
+    results = ceiling.sweep(windows, codes, heads, log)
+    print(ceiling.write(args.out, results, windows, codes, heads))
+    return 0
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     from kzoo.benchmarks.recall import report
 
+    if args.task == "ceiling":
+        return ceiling_sweep(args)
     plan = build(args)
     plan.check()  # every run planned: bad input fails before any training
     runs = sum(len(plan.candidates(n)) + plan.seeds - 1

@@ -20,6 +20,8 @@ from kzoo import data
 from kzoo import models
 from kzoo import training
 from kzoo.benchmarks.recall import tasks
+from kzoo.benchmarks.recall.peers import NearestKeyRead
+from kzoo.benchmarks.recall.peers import VQCacheCeiling
 from kzoo.benchmarks.recall.peers import WindowAR
 from kzoo.benchmarks.recall.peers import seasonal_naive
 from kzoo.eval.forecast import next_values
@@ -185,3 +187,21 @@ def taylor_peers(lookback, task):
     return {"seasonal naive": nmse(seasonal_naive(z, held, task.period),
                                    z[held]),
             "ar": ar.score(z, held), "ar_ridge": ar.ridge}
+
+
+def content_ceiling(task, num_codes=None, n_head=1, seed=0):
+    """`content_scores` of `peers.VQCacheCeiling` (`S = num_codes` rows
+    per head), or of `peers.NearestKeyRead` (`num_codes=None`: keys not
+    quantised); the scale fitted on the training part's scored positions.
+    """
+    values = task.series().values
+    z = data.ZScore.fit(values).transform(values)
+    train, _ = _val_targets(len(z), task.window)
+    positions, _ = task.scored()
+    fit_on = positions[positions <= train[-1]]
+    if num_codes is None:
+        peer = NearestKeyRead(task.window, task.key)
+    else:
+        peer = VQCacheCeiling(task.window, task.key, num_codes, n_head,
+                              seed)
+    return content_scores(peer.fit(z, fit_on).predict, z, task)

@@ -163,7 +163,10 @@ class Suite:
                 "overrides": dict(self.settings)}
 
     def peers(self):
-        """Rows of the least-squares AR (and seasonal naive on Taylor)."""
+        """Rows of the least-squares AR, and seasonal naive on Taylor; on
+        the content task also the reads that know the key
+        (`peers.NearestKeyRead`, `peers.VQCacheCeiling` at `vqcache`'s
+        number of codes)."""
         rows = []
         for size in self.sizes:
             if self.kind == "lag":
@@ -173,6 +176,12 @@ class Suite:
                 scores = measure.content_ar(self.task)
                 rows.append({"model": "least-squares AR", "x": size,
                              **scores})
+                rows.append({"model": "nearest key (exact read)", "x": size,
+                             **measure.content_ceiling(self.task)})
+                codes = models.spec("vqcache").defaults["vocab_size"]
+                rows.append({"model": f"hard-VQ cache ceiling, S={codes}",
+                             "x": size, **measure.content_ceiling(
+                                 self.task, codes)})
             else:
                 scores = measure.taylor_peers(size, self.task)
                 rows.append({"model": "seasonal naive (a week back)",

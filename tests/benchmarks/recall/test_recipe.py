@@ -96,3 +96,33 @@ def test_set_reaches_every_model_that_has_the_key(tmp_path):
     assert len(grid) == 6 and {c["lr"] for c in grid} == {1e-3, 3e-3, 1e-2}
     plan.check()
     assert not (tmp_path / "lag").exists()
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--codes", "0"], "--codes: every value must be >= 1"),
+    (["--windows", "64,x"], "--windows must be integers"),
+    (["--windows", "8"], "--window 8: the content task needs a window"),
+    (["--heads", "9"], "--heads: at most the key's 8 values"),
+    (["--window", "64"], "--window is not for --task ceiling"),
+    (["--model", "linear"], "--task ceiling trains no model"),
+    (["--codes", "40000", "--windows", "32"], "num_codes=40000 exceeds"),
+])
+def test_bad_ceiling_commands_are_one_line_errors(tmp_path, capsys, argv,
+                                                  message):
+    out = tmp_path / "c"
+    assert load_recipe("recall").cli(
+        ["--task", "ceiling", "--out", str(out)] + argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_the_ceiling_sweep_runs_from_the_recipe(tmp_path, capsys):
+    out = tmp_path / "c"
+    assert load_recipe("recall").cli(
+        ["--task", "ceiling", "--windows", "32", "--codes", "4",
+         "--heads", "1", "--out", str(out), "--quiet"]) == 0
+    assert "| hard VQ, S=4 |" in (out / "ceiling.md").read_text()
+    assert (out / "ceiling.png").exists()
+    assert "| nearest key (exact read) |" in capsys.readouterr().out
