@@ -115,6 +115,12 @@ def content_keys(z, key):
     return keys
 
 
+def _least_squares_scale(reads, targets):
+    """The `c` minimising `||c reads - targets||^2` (0 if reads are 0)."""
+    power = float(reads @ reads)
+    return float(reads @ targets) / power if power else 0.0
+
+
 def nearest_rows(points, rows, block=2048):
     """Index of the nearest row of `rows` (squared distance) of each point,
     block by block."""
@@ -197,9 +203,7 @@ class VQCacheCeiling:
                       for g in groups]
         self.length = len(z)
         reads = self._reads(z, targets)
-        power = float(reads @ reads)
-        self.scale = float(reads @ np.asarray(z)[targets]) / power \
-            if power else 0.0
+        self.scale = _least_squares_scale(reads, np.asarray(z)[targets])
         return self
 
     def predict(self, z, targets):
@@ -236,9 +240,7 @@ class NearestKeyRead:
 
     def fit(self, z, targets):
         reads = self._reads(z, targets)
-        power = float(reads @ reads)
-        self.scale = float(reads @ np.asarray(z)[targets]) / power \
-            if power else 0.0
+        self.scale = _least_squares_scale(reads, np.asarray(z)[targets])
         return self
 
     def predict(self, z, targets):
