@@ -120,6 +120,25 @@ def _sizes(text, flag):
     return sizes
 
 
+def check_task_flags(args):
+    """`UsageError` for a size flag given to a task it is not for."""
+    for flag, value, task in (("--lags", args.lags, "lag"),
+                              ("--window", args.window, "content"),
+                              ("--lookbacks", args.lookbacks, "taylor"),
+                              ("--windows", args.windows, "ceiling"),
+                              ("--codes", args.codes, "ceiling"),
+                              ("--heads", args.heads, "ceiling")):
+        if value is not None and args.task != task:
+            raise UsageError(f"{flag} is for --task {task}, not "
+                             f"--task {args.task}")
+
+
+def _log(args):
+    """The recipe's progress printer (silent with --quiet)."""
+    return (lambda *a: None) if args.quiet else (
+        lambda *a: print(*a, flush=True))
+
+
 def build(args):
     """The `Suite` of a command, every argument checked (`UsageError`)."""
     from kzoo import models
@@ -131,15 +150,7 @@ def build(args):
     if repeated:
         raise UsageError(f"--model {repeated[0]} is given twice: give each "
                          "model once")
-    for flag, value, task in (("--lags", args.lags, "lag"),
-                              ("--window", args.window, "content"),
-                              ("--lookbacks", args.lookbacks, "taylor"),
-                              ("--windows", args.windows, "ceiling"),
-                              ("--codes", args.codes, "ceiling"),
-                              ("--heads", args.heads, "ceiling")):
-        if value is not None and args.task != task:
-            raise UsageError(f"{flag} is for --task {task}, not "
-                             f"--task {args.task}")
+    check_task_flags(args)
     if args.seeds < 1 or args.epochs < 1:
         raise UsageError("--seeds and --epochs must be >= 1")
     quick = QUICK if args.quick else {}
@@ -166,11 +177,9 @@ def build(args):
     grid = None
     if args.tune_lstm:
         grid = suite.QUICK_LSTM_GRID if args.quick else suite.LSTM_GRID
-    log = (lambda *a: None) if args.quiet else (
-        lambda *a: print(*a, flush=True))
     return suite.Suite(args.task, task, names, sizes, args.seeds,
                        quick.get("epochs", args.epochs),
-                       args.out, grid, log, 2 if args.verbose else 0,
+                       args.out, grid, _log(args), 2 if args.verbose else 0,
                        settings)
 
 
@@ -179,10 +188,7 @@ def ceiling_sweep(args):
     from kzoo.benchmarks.recall import ceiling
     from kzoo.benchmarks.recall import tasks
 
-    for flag, value in (("--window", args.window), ("--lags", args.lags),
-                        ("--lookbacks", args.lookbacks)):
-        if value is not None:
-            raise UsageError(f"{flag} is not for --task ceiling")
+    check_task_flags(args)
     if args.model:
         raise UsageError("--task ceiling trains no model: drop --model")
     windows = _sizes(args.windows or ceiling.DEFAULT_WINDOWS, "--windows")
@@ -192,9 +198,7 @@ def ceiling_sweep(args):
         task = tasks.ContentTask(window=window)  # every window checked
     if max(heads) > task.key:
         raise UsageError(f"--heads: at most the key's {task.key} values")
-    log = (lambda *a: None) if args.quiet else (
-        lambda *a: print(*a, flush=True))
-    results = ceiling.sweep(windows, codes, heads, log)
+    results = ceiling.sweep(windows, codes, heads, _log(args))
     print(ceiling.write(args.out, results, windows, codes, heads))
     return 0
 

@@ -103,7 +103,8 @@ def test_set_reaches_every_model_that_has_the_key(tmp_path):
     (["--windows", "64,x"], "--windows must be integers"),
     (["--windows", "8"], "--window 8: the content task needs a window"),
     (["--heads", "9"], "--heads: at most the key's 8 values"),
-    (["--window", "64"], "--window is not for --task ceiling"),
+    (["--window", "64"], "--window is for --task content, not --task "
+     "ceiling"),
     (["--model", "linear"], "--task ceiling trains no model"),
     (["--codes", "40000", "--windows", "32"], "num_codes=40000 exceeds"),
 ])
