@@ -21,6 +21,7 @@ from kzoo.layers.checks import check_choice
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
 from kzoo.layers.positional import ENCODINGS
+from kzoo.layers.ridge_codebook import seasonal_lags
 from kzoo.layers.wrappers import AutoregressivePath
 from kzoo.layers.wrappers import ChangeForecast
 from kzoo.layers.wrappers import WindowDenormalization
@@ -247,4 +248,29 @@ def build_ridge_codebook(time_steps=40, vocab_size=1000, n_lags=10, delay=4,
     layer = RidgeCodebook(vocab_size, n_lags=n_lags, delay=delay,
                           temperature=temperature, ridge=ridge,
                           name="codebook")
+    return Model(inputs, layer(inputs), name=name)
+
+
+def build_seasonal_ridge_codebook(time_steps=672, vocab_size=100, period=48,
+                                  long_period=336, recent=8, spread=2,
+                                  temperature=0.6, ridge=1e-4,
+                                  name="vqseasonal"):
+    """A `RidgeCodebook` whose linear part reads every period of the window.
+
+    The codebook reads a short query: the last two values and the values
+    one `period` and one `long_period` back (those inside the window); the
+    linear part reads `seasonal_lags(time_steps, period, recent, spread)`,
+    the values near every multiple of `period` in the window, so a longer
+    window brings more past periods at the same phase (and a few
+    parameters each, not `T`). Solved in closed form, as `vqridge`.
+    """
+    check_int("time_steps", time_steps)
+    check_int("long_period", long_period)
+    inputs = keras.Input((time_steps, 1), name="series")
+    query = tuple(lag for lag in dict.fromkeys((1, 2, period, long_period))
+                  if lag <= time_steps)
+    layer = RidgeCodebook(
+        vocab_size, temperature=temperature, ridge=ridge, lags=query,
+        linear_lags=seasonal_lags(time_steps, period, recent, spread),
+        name="codebook")
     return Model(inputs, layer(inputs), name=name)

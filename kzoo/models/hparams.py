@@ -126,6 +126,15 @@ HYPERPARAMETERS = {
         "width of the codebook read by distance, z-scored units (vqridge)"),
     "ridge": Hyperparameter(
         "ridge penalty of the closed-form solve of the values (vqridge)"),
+    "period": Hyperparameter(
+        "period of the series in steps: the linear read takes the values "
+        "near each of its multiples in the window (vqseasonal)"),
+    "long_period": Hyperparameter(
+        "a longer period, one of the codebook query's offsets (vqseasonal)"),
+    "recent": Hyperparameter(
+        "latest values the linear read takes (vqseasonal)"),
+    "spread": Hyperparameter(
+        "offsets each side of every multiple of the period (vqseasonal)"),
     "patch": Hyperparameter(
         "values each token carries (causal delay embedding)"),
     "n_mix": Hyperparameter("causal token-mixing MLPs before the read"),

@@ -183,18 +183,28 @@ _SPECS = {
         {"method": "hierarchy", "layer_norm": True},
         "vqmixer with a hierarchy of product codebooks (method 2+3)",
     ),
-    # Solved in closed form (no gradient training; the training settings
-    # other than time_steps are unused). Defaults: the best val_mse_next
-    # on Mackey-Glass's validation part over vocab_size 1000/1400,
-    # temperature 0.6/0.8/1, ridge 1e-12/1e-10, n_lags 8/10, delay 3/4
-    # (1400 rows scored a little better; 1000 fit shorter series).
+    # Solved in closed form (training settings but time_steps unused).
+    # Defaults: the best val_mse_next on Mackey-Glass's validation part,
+    # vocab_size 1000/1400 x temperature 0.6/0.8/1 x ridge 1e-12/1e-10 x
+    # n_lags 8/10 x delay 3/4 (1400 a little better, 1000 fits more).
     "vqridge": ModelSpec(
         builders.build_ridge_codebook, "last",
         {**_train(40, 1e-3, 32, epochs=0), "vocab_size": 1000,
          "n_lags": 10, "delay": 4, "temperature": 0.8, "ridge": 1e-12},
-        description="soft read of a codebook of past delay vectors, its "
-        "values solved by ridge regression (a normalised RBF network; no "
-        "gradient training)",
+        description="soft read of a codebook of past delay vectors, values "
+        "solved by ridge regression (a normalised RBF network, no gradient)",
+        solved=True,
+    ),
+    # Defaults: the best validation score on Taylor's training windows,
+    # temperature 0.3/0.6/1 x ridge 1e-4/1e-2/1 (100 rows, T = 48-1344).
+    "vqseasonal": ModelSpec(
+        builders.build_seasonal_ridge_codebook, "last",
+        {**_train(672, 1e-3, 32, epochs=0), "vocab_size": 100,
+         "period": 48, "long_period": 336, "recent": 8, "spread": 2,
+         "temperature": 0.6, "ridge": 1e-4},
+        description="vqridge for long seasonal windows: a codebook of the "
+        "last values, a period and a long period back, beside a ridge read "
+        "of the values near every multiple of the period",
         solved=True,
     ),
     "persistence": ModelSpec(

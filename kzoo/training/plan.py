@@ -139,7 +139,7 @@ def plan_run(model, overrides, series, split="random", seed=0, out="runs"):
         encoding=series.encoding,
     )
     _check_table_memory(hparams)
-    if "n_lags" in hparams:  # a RidgeCodebook, solved on the windows
+    if model_spec.solved:  # a RidgeCodebook, solved on the windows
         _check_ridge(model, hparams, len(train))
     ZScore.fit(series.values)  # a constant series: refused before training
     build_model(plan)  # The layers check every value that builds the model.
@@ -191,8 +191,10 @@ def _check_ridge(model, hparams, n_train):
     """
     check_int("vocab_size", hparams["vocab_size"], maximum=MAX_INT32)
     ridge_codebook.check_rows(hparams["vocab_size"], n_train, model)
-    need = ridge_codebook.solve_bytes(hparams["vocab_size"],
-                                      hparams["n_lags"], n_train)
+    # vqseasonal's regressors: distinct offsets, at most the window's.
+    regressors = hparams.get("n_lags", hparams["time_steps"])
+    need = ridge_codebook.solve_bytes(hparams["vocab_size"], regressors,
+                                      n_train)
     free = available_memory()
     if free and need > free / 2:
         raise DataError(

@@ -14,13 +14,13 @@ def test_registry_names():
         "lstm", "vqmlp", "vqlnmlp", "vqlnpemlp", "mhvqlnmlp", "mhvqlnpemlp",
         "cachevq", "mhcachevq", "persistence", "linear",
         "vqmixer", "mhvqmixer", "cachevqmixer", "mhcachevqmixer", "vqridge",
-        "vqcache", "mhvqcache",
+        "vqseasonal", "vqcache", "mhvqcache",
     }
 
 
 def test_solved_models_are_flagged_and_train_no_epochs():
     solved = {name for name in NAMES if models.spec(name).solved}
-    assert solved == {"vqridge"}
+    assert solved == {"vqridge", "vqseasonal"}
     for name in solved:
         assert models.spec(name).defaults["epochs"] == 0
         model = models.build(name, time_steps=40)
@@ -35,8 +35,10 @@ def test_every_model_builds_fits_and_saves(tmp_path, name):
     hp = {"time_steps": ts}
     if "d_model" in spec.defaults:
         hp.update(vocab_size=8, d_model=8)
-    if "ridge" in spec.defaults:
+    if "n_lags" in spec.defaults:
         hp.update(vocab_size=8, n_lags=4, delay=2)
+    if "period" in spec.defaults:
+        hp.update(vocab_size=8, period=4, long_period=12)
     if "sizes" in spec.defaults:
         hp["sizes"] = (4, 8)
     model = models.build(name, **hp)

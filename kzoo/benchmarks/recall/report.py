@@ -43,12 +43,17 @@ def curves(results):
 
 
 def _cell(values):
+    """Three significant digits (Taylor's errors are below 1e-3), and the
+    spread over seeds to one."""
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
         return "diverged"
     if len(values) == 1:
-        return f"{finite[0]:.4f}"
-    return f"{np.mean(finite):.4f} ± {np.std(finite):.3f}"
+        return f"{finite[0]:.3g}"
+    mean, spread = np.mean(finite), np.std(finite)
+    if spread <= 1e-9 * abs(mean):  # equal runs, to rounding
+        spread = 0.0
+    return f"{mean:.3g} ± {spread:.1g}"
 
 
 def _overall(results):
