@@ -5,6 +5,7 @@ import pytest
 from kzoo import models
 from kzoo.data import make_windows
 from kzoo.errors import UsageError
+from kzoo.layers.ridge_codebook import seasonal_lags
 
 NAMES = models.available()
 
@@ -255,3 +256,21 @@ def test_noise_beyond_keras_range_is_refused_naming_it():
         with pytest.raises(UsageError, match=r"`noise` must be a number >= 0 "
                            rf"and <= 1.0. Received: noise={value}"):
             models.spec("lstm").hparams(noise=value)
+
+
+def test_vqseasonal_reads_every_period_of_its_window():
+    model = models.build("vqseasonal", time_steps=30, period=6,
+                         long_period=42, recent=2, spread=1, vocab_size=4)
+    layer = model.get_layer("codebook")
+    assert layer.query_lags == (1, 2, 6)  # 42 is past the window
+    assert layer.linear_lags == seasonal_lags(30, 6, 2, 1)
+    # A period-6 series: the value 6 back predicts the next; solved, the
+    # model recovers it (its window reads 5 earlier periods).
+    rng = np.random.default_rng(0)
+    values = np.tile(rng.normal(size=6), 60) + 0.01 * rng.normal(size=360)
+    x, y = make_windows(values, 30, "last")
+    layer.solve(x, y)
+    error = np.mean((model.predict(x, verbose=0) - y) ** 2)
+    assert error < 2e-4 < np.var(y)
+    with pytest.raises(UsageError, match="long_period"):
+        models.build("vqseasonal", time_steps=30, long_period=0)
