@@ -5,6 +5,7 @@
     python recipes/recall.py --task taylor --lookbacks 48,336
     python recipes/recall.py --quick --model linear --seeds 2
     python recipes/recall.py --task ceiling --windows 64,512,4096
+    python recipes/recall.py --task ceiling --exact
 
 (The standard series, Santa Fe laser and Mackey-Glass, and the reference
 series are in recipes/forecast.py.)
@@ -59,7 +60,10 @@ def parser():
         "repeated command reuses finished runs. ceiling: nothing trained: "
         "the content task's read by a hard-VQ cache that knows the key, "
         "over --windows and --codes (and product --heads), beside the "
-        "same read unquantised (OUT/ceiling.md, OUT/ceiling.png).",
+        "same read unquantised (OUT/ceiling.md, OUT/ceiling.png). "
+        "--exact: the content task's segments recur unchanged (as MQAR's "
+        "keys and induction heads' tokens; floor 0) instead of as noisy "
+        "copies (a = 0.97).",
         [common_parser(out="runs/recall", seed=False)],
     )
     p.add_argument("--task", choices=("lag", "content", "taylor",
@@ -73,6 +77,9 @@ def parser():
     p.add_argument("--window", type=int,
                    help="content task: the window length (default 512): "
                    "distances from 16 to window - 8")
+    p.add_argument("--exact", action="store_true",
+                   help="content and ceiling: exact recurrences (a = 1, "
+                   "floor 0) instead of noisy copies (a = 0.97)")
     p.add_argument("--windows", help="ceiling: the content windows W "
                    f"(default {ceiling.DEFAULT_WINDOWS})")
     p.add_argument("--codes", help="ceiling: codes S per head "
@@ -131,6 +138,9 @@ def check_task_flags(args):
         if value is not None and args.task != task:
             raise UsageError(f"{flag} is for --task {task}, not "
                              f"--task {args.task}")
+    if args.exact and args.task not in ("content", "ceiling"):
+        raise UsageError(f"--exact is for --task content or ceiling, not "
+                         f"--task {args.task}")
 
 
 def _log(args):
@@ -164,6 +174,8 @@ def build(args):
         options = dict(quick.get("content", {}))
         if args.window is not None:
             options["window"] = args.window
+        if args.exact:
+            options["a"] = 1.0
         task = tasks.ContentTask(**options)
         sizes = [task.window]
     else:
@@ -194,12 +206,13 @@ def ceiling_sweep(args):
     windows = _sizes(args.windows or ceiling.DEFAULT_WINDOWS, "--windows")
     codes = _sizes(args.codes or ceiling.DEFAULT_CODES, "--codes")
     heads = _sizes(args.heads or ceiling.DEFAULT_HEADS, "--heads")
+    a = 1.0 if args.exact else tasks.ContentTask.a
     for window in windows:
-        task = tasks.ContentTask(window=window)  # every window checked
+        task = tasks.ContentTask(window=window, a=a)  # every window checked
     if max(heads) > task.key:
         raise UsageError(f"--heads: at most the key's {task.key} values")
-    results = ceiling.sweep(windows, codes, heads, _log(args))
-    print(ceiling.write(args.out, results, windows, codes, heads))
+    results = ceiling.sweep(windows, codes, heads, _log(args), a)
+    print(ceiling.write(args.out, results, windows, codes, heads, a))
     return 0
 
 

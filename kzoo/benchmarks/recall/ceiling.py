@@ -10,6 +10,7 @@ seconds to minutes.
     python recipes/recall.py --task ceiling --out runs/recall
     python recipes/recall.py --task ceiling --windows 64,512 \\
         --codes 64,4096 --heads 1
+    python recipes/recall.py --task ceiling --exact   # exact recurrences
 
 Writes `OUT/ceiling.md` (NMSE at the scored positions of the validation
 part, per window and per number of codes) and `OUT/ceiling.png`.
@@ -25,13 +26,16 @@ from kzoo.storage import write_file
 DEFAULT_WINDOWS = "64,512,4096"
 DEFAULT_CODES = "64,256,1024,4096,16384"
 DEFAULT_HEADS = "1,2"
+#: The plot's lowest NMSE: reads below it are drawn at it.
+BOTTOM = 1e-3
 
 
-def sweep(windows, codes, heads, log=print):
-    """`{(window, label): NMSE}`: `label` is `"exact"` or `(H, S)`."""
+def sweep(windows, codes, heads, log=print, a=tasks.ContentTask.a):
+    """`{(window, label): NMSE}`: `label` is `"exact"` or `(H, S)`; `a`
+    is the content task's copy coefficient (1: exact recurrences)."""
     out = {}
     for window in windows:
-        task = tasks.ContentTask(window=window)
+        task = tasks.ContentTask(window=window, a=a)
         out[window, "exact"] = measure.content_ceiling(task)["nmse"]
         log(f"window {window}: nearest key (exact) "
             f"{out[window, 'exact']:.3f}")
@@ -57,37 +61,59 @@ def table(results, windows, codes, heads):
     return markdown_table(["read"] + [f"W={w}" for w in windows], rows)
 
 
-def plot(results, windows, codes, heads, floor, path):
+def plot(results, windows, codes, heads, floor, path, a=None):
+    """The sweep against `S` (left) and against `S / W`, the codes per
+    position of the window (right), log-log. Reads under `BOTTOM` are
+    drawn at it; a read or floor of 0 (exact recurrences) is named in the
+    legend instead."""
     from kzoo.eval.plots import plt
     from kzoo.eval.plots import save_figure
 
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5), dpi=110, sharey=True)
     for window in windows:
         for head in heads:
-            line, = ax.plot(codes, [results[window, (head, s)]
-                                    for s in codes],
-                            marker="o", ls="-" if head == 1 else "--",
-                            label=f"W={window}, hard VQ, H={head}")
-        ax.axhline(results[window, "exact"], color=line.get_color(),
-                   ls=":", lw=1.2, label=f"W={window}, exact read")
-    ax.axhline(floor, color="k", ls="--", lw=1.0,
-               label=f"floor 1 - a² = {floor:.3f}")
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_xlabel("codes S per head")
-    ax.set_ylabel("NMSE at the scored positions (validation)")
-    ax.set_title("Content recall: a codebook cache that knows the key")
-    ax.legend(fontsize=7)
+            reads = [max(results[window, (head, s)], BOTTOM) for s in codes]
+            style = dict(marker="o", ls=("-", "--", ":", "-.")[
+                heads.index(head) % 4])
+            line, = axes[0].plot(codes, reads, **style,
+                                 label=f"W={window}, hard VQ, H={head}")
+            axes[1].plot([s / window for s in codes], reads, **style,
+                         color=line.get_color())
+        exact = results[window, "exact"]
+        if exact > BOTTOM:
+            axes[0].axhline(exact, color=line.get_color(), ls=":", lw=1.2,
+                            label=f"W={window}, exact read")
+        else:
+            line.set_label(f"{line.get_label()} (exact read: {exact:.0g})")
+    for ax in axes:
+        if floor > BOTTOM:
+            ax.axhline(floor, color="k", ls="--", lw=1.0,
+                       label=f"floor 1 - a² = {floor:.3f}")
+        ax.axhline(0.1, color="grey", ls="-.", lw=0.8, label="NMSE 0.1")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=BOTTOM / 2)
+    axes[0].set_xlabel("codes S per head")
+    axes[1].set_xlabel("codes per position of the window, S / W")
+    axes[0].set_ylabel("NMSE at the scored positions (validation)")
+    copies = ("exact recurrences (a = 1)" if a == 1 else
+              f"noisy recurrences (a = {a:g})" if a is not None else "")
+    fig.suptitle("Content recall: a codebook cache that knows the key"
+                 + (f", {copies}" if copies else ""))
+    axes[0].legend(fontsize=7)
     return save_figure(fig, path)
 
 
-def write(out, results, windows, codes, heads):
+def write(out, results, windows, codes, heads, a=tasks.ContentTask.a):
     """Write `OUT/ceiling.md` and `OUT/ceiling.png`; return the table."""
     text = table(results, windows, codes, heads)
+    task = tasks.ContentTask(a=a)
+    copies = "exact (a = 1)" if task.exact_copies else f"noisy (a = {a:g})"
     os.makedirs(out, exist_ok=True)
     write_file(os.path.join(out, "ceiling.md"),
                "# Content recall: the ceiling of a codebook cache\n\n"
+               f"Recurrences {copies}; floor {task.floor:.4f}.\n\n"
                f"{text}\n")
-    plot(results, windows, codes, heads, tasks.ContentTask().floor,
-         os.path.join(out, "ceiling.png"))
+    plot(results, windows, codes, heads, task.floor,
+         os.path.join(out, "ceiling.png"), a)
     return text

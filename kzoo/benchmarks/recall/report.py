@@ -147,10 +147,10 @@ def plot(results, path):
                     for v in values]
             ax.fill_between(xs, low, high, color=line.get_color(),
                             alpha=0.2)
-    if results.get("floor") is not None:
+    if results.get("floor"):  # a floor of 0 has no place on a log axis
         ax.axhline(results["floor"], color="k", ls="--", lw=1.0,
                    label=f"floor 1 - a² = {results['floor']:.3f}")
-    if kind == "lag":
+    if kind in ("lag", "content"):
         ax.axhline(measure.RECALL_THRESHOLD, color="0.5", ls=":", lw=1.0,
                    label="threshold 0.1")
     ax.set_xscale("log", base=2)

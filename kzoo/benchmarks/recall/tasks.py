@@ -147,6 +147,14 @@ class ContentTask:
     noise in between are not scored, but they are part of every window
     and target the models train on.
 
+    With `a = 1` every recurrence is an exact copy of its source, as the
+    keys and values of MQAR and the repeated tokens of induction heads
+    recur exactly: the scored values are then determined by the window
+    (floor 0), and a cache that quantises keys sends a recurrence's key
+    to the same code as its source's. With `a < 1` (default 0.97) the key
+    is a noisy copy too, and a key's nearest neighbour in a long window
+    is often not its source (`docs/recall.md`, the ceiling).
+
     Windows are `window` values long; the chronological split trains on
     `4 (window + min_val)` windows and validates on `min_val`.
     """
@@ -165,6 +173,9 @@ class ContentTask:
             raise UsageError(
                 f"content task: key and continuation must be >= 1 and "
                 f"spacing >= 2 (key + continuation) = {2 * n}")
+        if not 0 < self.a <= 1:
+            raise UsageError(f"content task: the copy's a must be in "
+                             f"(0, 1], got {self.a}")
         if self.window - self.key < n:
             raise UsageError(
                 f"--window {self.window}: the content task needs a window "
@@ -225,11 +236,18 @@ class ContentTask:
         positions = (starts[:, None] + j).ravel()
         return positions, np.repeat(distances, self.continuation)
 
+    @property
+    def exact_copies(self):
+        """Whether recurrences are exact copies (`a = 1`)."""
+        return self.a == 1
+
     def series(self):
+        copies = "" if self.a == ContentTask.a else f"a{self.a:g}"
         return data.Series(
-            self.values(), f"content{self.window}", "x",
-            spec=f"content:{self.window}",
-            source=f"synthetic content recall, window {self.window}")
+            self.values(), f"content{self.window}{copies}", "x",
+            spec=f"content:{self.window}" + (f":a={self.a:g}" * bool(copies)),
+            source=f"synthetic content recall, window {self.window}, "
+            f"a={self.a:g}")
 
 
 @dataclasses.dataclass(frozen=True)

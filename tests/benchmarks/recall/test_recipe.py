@@ -31,6 +31,8 @@ from helpers import load_recipe
     (["--set", "time_steps=8"], "--set time_steps: the task sets the "
      "window length"),
     (["--set", "layers"], "argument --set: needs KEY=VALUE, got 'layers'"),
+    (["--exact"], "--exact is for --task content or ceiling, not --task "
+     "lag"),
 ])
 def test_bad_commands_are_refused_before_anything_trains(tmp_path, capsys,
                                                          argv, message):
@@ -127,3 +129,12 @@ def test_the_ceiling_sweep_runs_from_the_recipe(tmp_path, capsys):
     assert "| hard VQ, S=4 |" in (out / "ceiling.md").read_text()
     assert (out / "ceiling.png").exists()
     assert "| nearest key (exact read) |" in capsys.readouterr().out
+
+
+def test_the_ceiling_sweep_takes_exact_recurrences(tmp_path, capsys):
+    out = tmp_path / "c"
+    assert load_recipe("recall").cli(
+        ["--task", "ceiling", "--exact", "--windows", "32", "--codes", "4",
+         "--heads", "1", "--out", str(out), "--quiet"]) == 0
+    assert "Recurrences exact (a = 1)" in (out / "ceiling.md").read_text()
+    assert "| nearest key (exact read) | 0.000 |" in capsys.readouterr().out

@@ -101,3 +101,27 @@ def test_content_windows_and_bad_settings():
         tasks.ContentTask(window=20)
     with pytest.raises(UsageError, match="spacing"):
         tasks.ContentTask(spacing=20)
+
+
+def test_exact_content_recurrences_copy_their_source_unchanged():
+    task = tasks.ContentTask(window=64, a=1.0)
+    assert task.exact_copies and task.floor == 0
+    assert not tasks.ContentTask().exact_copies
+    x = task.values()
+    n = task.key + task.continuation
+    starts, distances = task.recurrences()
+    # The same recurrences as the noisy task's, each an exact copy.
+    noisy = tasks.ContentTask(window=64)
+    np.testing.assert_array_equal(starts, noisy.recurrences()[0])
+    for r, d in zip(starts, distances):
+        np.testing.assert_array_equal(x[r:r + n], x[r - d:r - d + n])
+    # Runs of the two tasks never share a name or a fingerprint.
+    assert task.series().name == "content64a1"
+    assert noisy.series().name == "content64"
+    assert task.series().spec == "content:64:a=1"
+
+
+@pytest.mark.parametrize("a", [0.0, -0.5, 1.5])
+def test_content_copies_outside_zero_one_are_refused(a):
+    with pytest.raises(UsageError, match=r"the copy's a must be in \(0, 1\]"):
+        tasks.ContentTask(a=a)
