@@ -36,6 +36,15 @@ if (_os.environ.get("KERAS_BACKEND") or "jax") not in ("jax", "torch",
         raise SystemExit(2)
     raise _UsageError(_message)
 
+# PyTorch's CPU allocator asks for transparent huge pages on every buffer
+# of 2 MB or more when THP_MEM_ALLOC_ENABLE=1 (read once, at torch's first
+# allocation, so before Keras imports it). Long contexts allocate buffers
+# far above glibc's 32 MB mmap threshold, whose 4 KB pages fault in anew
+# at every step: `vqcache`'s train step at T = 8192 takes half the time
+# with it, at the same peak memory (docs/recall.md, Cost). Set it to 0
+# to keep torch's default.
+_os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
+
 from kzoo import layers  # noqa: E402,F401
 from kzoo import models  # noqa: E402,F401
 from kzoo.eval import metrics  # noqa: E402,F401

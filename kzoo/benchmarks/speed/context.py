@@ -16,10 +16,14 @@ Each row names the memory allocator it ran under (`allocator`): on a
 CPU the step of a long context is bound by it. glibc's `malloc` serves
 every block above 32 MB with a fresh `mmap`, whose pages fault in anew at
 every step; torch's tensors of `vqcache` at T = 8192 are such blocks.
+Transparent huge pages make those faults 512 times fewer at no cost in
+memory: torch's `THP_MEM_ALLOC_ENABLE=1` (which importing kzoo sets
+unless it is set) and glibc's `GLIBC_TUNABLES=glibc.malloc.hugetlb=1`
+(every backend; read at start-up, so the user's to set).
 `MALLOC_MMAP_MAX_=0` (serve them from the heap, reused) or a caching
 allocator (jemalloc, tcmalloc through `LD_PRELOAD`, as PyTorch's
-performance guide advises) removes that cost; the figures are in
-`docs/recall.md`, Cost.
+performance guide advises) also remove it, holding more memory; the
+figures are in `docs/recall.md`, Cost.
 """
 
 import json
@@ -45,22 +49,35 @@ def _width(name):
     return {key: CONTEXT["dim"]} if key in defaults else {}
 
 
-def allocator(environ=None):
+def allocator(environ=None, backend=None):
     """The memory allocator this process runs under, in words.
 
     >>> allocator({"MALLOC_MMAP_MAX_": "0"})
     'glibc malloc, mmap off (MALLOC_MMAP_MAX_=0)'
     >>> allocator({"LD_PRELOAD": "/usr/lib/libjemalloc.so.2"})
     'LD_PRELOAD=libjemalloc.so.2'
+    >>> allocator({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=1"})
+    'glibc malloc, huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=1)'
+    >>> allocator({"THP_MEM_ALLOC_ENABLE": "1"}, backend="torch")
+    'glibc malloc; torch: huge pages (THP_MEM_ALLOC_ENABLE=1)'
     """
     environ = os.environ if environ is None else environ
     preload = environ.get("LD_PRELOAD")
     if preload:
-        return "LD_PRELOAD=" + " ".join(
+        name = "LD_PRELOAD=" + " ".join(
             os.path.basename(p) for p in preload.replace(":", " ").split())
-    if environ.get("MALLOC_MMAP_MAX_") == "0":
-        return "glibc malloc, mmap off (MALLOC_MMAP_MAX_=0)"
-    return "glibc malloc"
+    elif environ.get("MALLOC_MMAP_MAX_") == "0":
+        name = "glibc malloc, mmap off (MALLOC_MMAP_MAX_=0)"
+    else:
+        name = "glibc malloc"
+    tunables = environ.get("GLIBC_TUNABLES", "").split(":")
+    huge = [t for t in tunables if t in ("glibc.malloc.hugetlb=1",
+                                         "glibc.malloc.hugetlb=2")]
+    if huge and not preload:
+        name += f", huge pages (GLIBC_TUNABLES={huge[0]})"
+    if backend == "torch" and environ.get("THP_MEM_ALLOC_ENABLE") == "1":
+        name += "; torch: huge pages (THP_MEM_ALLOC_ENABLE=1)"
+    return name
 
 
 def step(name, length, batch=CONTEXT["batch"], repeats=2):
@@ -92,7 +109,7 @@ def step(name, length, batch=CONTEXT["batch"], repeats=2):
             "peak_rss_mb": (resource.getrusage(resource.RUSAGE_SELF)
                             .ru_maxrss / 1024),
             "device_mb": kzoo_backend.device_peak_memory_mb(),
-            "allocator": allocator()}
+            "allocator": allocator(backend=keras.backend.backend())}
 
 
 def ratios(rows, short=1024, long=8192):

@@ -1,8 +1,15 @@
 """The context-length cost ruler: one step's row, and the growth ratios."""
 
+import os
+import subprocess
+import sys
+
+import keras
 import pytest
 
 from kzoo.benchmarks.speed import context
+
+from helpers import ONCE
 
 
 def test_a_step_row_reports_time_memory_and_the_shape():
@@ -10,7 +17,8 @@ def test_a_step_row_reports_time_memory_and_the_shape():
     assert row["model"] == "linear" and row["time_steps"] == 64
     assert row["batch"] == 4 and row["params"] > 0
     assert row["step_ms"] > 0 and row["peak_rss_mb"] > 0
-    assert row["allocator"] == context.allocator()
+    assert row["allocator"] == context.allocator(
+        backend=keras.backend.backend())
 
 
 def test_the_allocator_is_named_from_the_environment():
@@ -21,6 +29,30 @@ def test_the_allocator_is_named_from_the_environment():
     assert context.allocator(
         {"LD_PRELOAD": "/a/libtcmalloc.so.4:/b/libx.so"}) == (
         "LD_PRELOAD=libtcmalloc.so.4 libx.so")
+    assert context.allocator(
+        {"GLIBC_TUNABLES": "glibc.malloc.check=0:glibc.malloc.hugetlb=2"}) \
+        == "glibc malloc, huge pages (GLIBC_TUNABLES=glibc.malloc.hugetlb=2)"
+    assert context.allocator(
+        {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"}) == "glibc malloc"
+    # torch's own switch counts on torch only.
+    thp = {"THP_MEM_ALLOC_ENABLE": "1"}
+    assert context.allocator(thp, backend="jax") == "glibc malloc"
+    assert context.allocator(thp, backend="torch") == (
+        "glibc malloc; torch: huge pages (THP_MEM_ALLOC_ENABLE=1)")
+
+
+@ONCE
+@pytest.mark.slow
+def test_importing_kzoo_asks_torch_for_huge_pages_unless_told_not_to():
+    code = "import os, kzoo; print(os.environ['THP_MEM_ALLOC_ENABLE'])"
+    env = {k: v for k, v in os.environ.items()
+           if k != "THP_MEM_ALLOC_ENABLE"}
+    for given, expected in ((None, "1"), ("0", "0")):
+        if given is not None:
+            env["THP_MEM_ALLOC_ENABLE"] = given
+        out = subprocess.run([sys.executable, "-c", code], env=env,
+                             capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == expected
 
 
 def test_every_model_of_the_ruler_is_registered():
