@@ -86,6 +86,9 @@ def parser():
                    f"(default {ceiling.DEFAULT_CODES})")
     p.add_argument("--heads", help="ceiling: product heads H "
                    f"(default {ceiling.DEFAULT_HEADS})")
+    p.add_argument("--draws", type=int,
+                   help="ceiling: draws of the rows per cell, each with "
+                   "its own seed (default 1; more: mean ± std)")
     p.add_argument("--lookbacks", help="taylor task: the lookbacks T "
                    f"(default {DEFAULT_LOOKBACKS})")
     p.add_argument("--seeds", type=int, default=3,
@@ -134,7 +137,8 @@ def check_task_flags(args):
                               ("--lookbacks", args.lookbacks, "taylor"),
                               ("--windows", args.windows, "ceiling"),
                               ("--codes", args.codes, "ceiling"),
-                              ("--heads", args.heads, "ceiling")):
+                              ("--heads", args.heads, "ceiling"),
+                              ("--draws", args.draws, "ceiling")):
         if value is not None and args.task != task:
             raise UsageError(f"{flag} is for --task {task}, not "
                              f"--task {args.task}")
@@ -211,7 +215,10 @@ def ceiling_sweep(args):
         task = tasks.ContentTask(window=window, a=a)  # every window checked
     if max(heads) > task.key:
         raise UsageError(f"--heads: at most the key's {task.key} values")
-    results = ceiling.sweep(windows, codes, heads, _log(args), a)
+    draws = 1 if args.draws is None else args.draws
+    if draws < 1:
+        raise UsageError(f"--draws must be >= 1, got {draws}")
+    results = ceiling.sweep(windows, codes, heads, _log(args), a, draws)
     print(ceiling.write(args.out, results, windows, codes, heads, a))
     return 0
 

@@ -11,12 +11,17 @@ seconds to minutes.
     python recipes/recall.py --task ceiling --windows 64,512 \\
         --codes 64,4096 --heads 1
     python recipes/recall.py --task ceiling --exact   # exact recurrences
+    python recipes/recall.py --task ceiling --draws 3  # mean ± std
 
 Writes `OUT/ceiling.md` (NMSE at the scored positions of the validation
-part, per window and per number of codes) and `OUT/ceiling.png`.
+part, per window and per number of codes; with `--draws`, the mean and
+standard deviation over that many draws of the rows) and
+`OUT/ceiling.png`.
 """
 
 import os
+
+import numpy as np
 
 from kzoo.benchmarks.recall import measure
 from kzoo.benchmarks.recall import tasks
@@ -30,33 +35,43 @@ DEFAULT_HEADS = "1,2"
 BOTTOM = 1e-3
 
 
-def sweep(windows, codes, heads, log=print, a=tasks.ContentTask.a):
-    """`{(window, label): NMSE}`: `label` is `"exact"` or `(H, S)`; `a`
-    is the content task's copy coefficient (1: exact recurrences)."""
+def sweep(windows, codes, heads, log=print, a=tasks.ContentTask.a,
+          draws=1):
+    """`{(window, label): [NMSE, ...]}`: `label` is `"exact"` (one read:
+    nothing is drawn) or `(H, S)`, read with rows drawn by seeds
+    `0 .. draws - 1`; `a` is the content task's copy coefficient (1:
+    exact recurrences)."""
     out = {}
     for window in windows:
         task = tasks.ContentTask(window=window, a=a)
-        out[window, "exact"] = measure.content_ceiling(task)["nmse"]
+        out[window, "exact"] = [measure.content_ceiling(task)["nmse"]]
         log(f"window {window}: nearest key (exact) "
-            f"{out[window, 'exact']:.3f}")
+            f"{cell(out[window, 'exact'])}")
         for head in heads:
             for size in codes:
-                out[window, (head, size)] = measure.content_ceiling(
-                    task, size, head)["nmse"]
+                out[window, (head, size)] = [
+                    measure.content_ceiling(task, size, head, seed)["nmse"]
+                    for seed in range(draws)]
                 log(f"window {window}: H={head} S={size} "
-                    f"{out[window, (head, size)]:.3f}")
+                    f"{cell(out[window, (head, size)])}")
     return out
+
+
+def cell(reads):
+    """`mean` of a cell's reads to 3 decimals, `± std` if several."""
+    text = f"{np.mean(reads):.3f}"
+    return text + f" ± {np.std(reads):.3f}" if len(reads) > 1 else text
 
 
 def table(results, windows, codes, heads):
     rows = [["nearest key (exact read)"] + [
-        f"{results[w, 'exact']:.3f}" for w in windows]]
+        cell(results[w, "exact"]) for w in windows]]
     for head in heads:
         for size in codes:
             name = f"hard VQ, S={size}" + (
                 f" per head, H={head} (S^H={size ** head:.3g})"
                 if head > 1 else "")
-            rows.append([name] + [f"{results[w, (head, size)]:.3f}"
+            rows.append([name] + [cell(results[w, (head, size)])
                                   for w in windows])
     return markdown_table(["read"] + [f"W={w}" for w in windows], rows)
 
@@ -72,14 +87,15 @@ def plot(results, windows, codes, heads, floor, path, a=None):
     fig, axes = plt.subplots(1, 2, figsize=(12, 5), dpi=110, sharey=True)
     for window in windows:
         for head in heads:
-            reads = [max(results[window, (head, s)], BOTTOM) for s in codes]
+            reads = [max(np.mean(results[window, (head, s)]), BOTTOM)
+                     for s in codes]
             style = dict(marker="o", ls=("-", "--", ":", "-.")[
                 heads.index(head) % 4])
             line, = axes[0].plot(codes, reads, **style,
                                  label=f"W={window}, hard VQ, H={head}")
             axes[1].plot([s / window for s in codes], reads, **style,
                          color=line.get_color())
-        exact = results[window, "exact"]
+        exact = float(np.mean(results[window, "exact"]))
         if exact > BOTTOM:
             axes[0].axhline(exact, color=line.get_color(), ls=":", lw=1.2,
                             label=f"W={window}, exact read")

@@ -33,6 +33,7 @@ from helpers import load_recipe
     (["--set", "layers"], "argument --set: needs KEY=VALUE, got 'layers'"),
     (["--exact"], "--exact is for --task content or ceiling, not --task "
      "lag"),
+    (["--draws", "3"], "--draws is for --task ceiling, not --task lag"),
 ])
 def test_bad_commands_are_refused_before_anything_trains(tmp_path, capsys,
                                                          argv, message):
@@ -108,6 +109,7 @@ def test_set_reaches_every_model_that_has_the_key(tmp_path):
     (["--window", "64"], "--window is for --task content, not --task "
      "ceiling"),
     (["--model", "linear"], "--task ceiling trains no model"),
+    (["--draws", "0"], "--draws must be >= 1, got 0"),
     (["--codes", "40000", "--windows", "32"], "num_codes=40000 exceeds"),
 ])
 def test_bad_ceiling_commands_are_one_line_errors(tmp_path, capsys, argv,
