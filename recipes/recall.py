@@ -147,6 +147,14 @@ def check_task_flags(args):
                          f"--task {args.task}")
 
 
+def _content_a(args):
+    """The content task's copy coefficient `a` of a command: 1 with
+    `--exact`, else the task's default."""
+    from kzoo.benchmarks.recall import tasks
+
+    return 1.0 if args.exact else tasks.ContentTask.a
+
+
 def _log(args):
     """The recipe's progress printer (silent with --quiet)."""
     return (lambda *a: None) if args.quiet else (
@@ -178,9 +186,7 @@ def build(args):
         options = dict(quick.get("content", {}))
         if args.window is not None:
             options["window"] = args.window
-        if args.exact:
-            options["a"] = 1.0
-        task = tasks.ContentTask(**options)
+        task = tasks.ContentTask(**options, a=_content_a(args))
         sizes = [task.window]
     else:
         task = tasks.TaylorTask()
@@ -210,7 +216,7 @@ def ceiling_sweep(args):
     windows = _sizes(args.windows or ceiling.DEFAULT_WINDOWS, "--windows")
     codes = _sizes(args.codes or ceiling.DEFAULT_CODES, "--codes")
     heads = _sizes(args.heads or ceiling.DEFAULT_HEADS, "--heads")
-    a = 1.0 if args.exact else tasks.ContentTask.a
+    a = _content_a(args)
     for window in windows:
         task = tasks.ContentTask(window=window, a=a)  # every window checked
     if max(heads) > task.key:

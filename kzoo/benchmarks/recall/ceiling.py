@@ -76,7 +76,7 @@ def table(results, windows, codes, heads):
     return markdown_table(["read"] + [f"W={w}" for w in windows], rows)
 
 
-def plot(results, windows, codes, heads, floor, path, a=None):
+def plot(results, windows, codes, heads, floor, path, subtitle=""):
     """The sweep against `S` (left) and against `S / W`, the codes per
     position of the window (right), log-log. Reads under `BOTTOM` are
     drawn at it; a read or floor of 0 (exact recurrences) is named in the
@@ -112,10 +112,8 @@ def plot(results, windows, codes, heads, floor, path, a=None):
     axes[0].set_xlabel("codes S per head")
     axes[1].set_xlabel("codes per position of the window, S / W")
     axes[0].set_ylabel("NMSE at the scored positions (validation)")
-    copies = ("exact recurrences (a = 1)" if a == 1 else
-              f"noisy recurrences (a = {a:g})" if a is not None else "")
     fig.suptitle("Content recall: a codebook cache that knows the key"
-                 + (f", {copies}" if copies else ""))
+                 + (f", {subtitle}" if subtitle else ""))
     axes[0].legend(fontsize=7)
     return save_figure(fig, path)
 
@@ -131,5 +129,5 @@ def write(out, results, windows, codes, heads, a=tasks.ContentTask.a):
                f"Recurrences {copies}; floor {task.floor:.4f}.\n\n"
                f"{text}\n")
     plot(results, windows, codes, heads, task.floor,
-         os.path.join(out, "ceiling.png"), a)
+         os.path.join(out, "ceiling.png"), f"recurrences {copies}")
     return text
