@@ -34,7 +34,9 @@ def run_layer_test(layer_cls, init_kwargs, input_shape, expected_output_shape,
        `import kzoo` alone) predicts the same.
 
     `expected_output_shape` is one shape, or a tuple of shapes for a layer
-    with several outputs. Returns the built layer.
+    with several outputs; `input_shape` a list of shapes for a layer of
+    several inputs (then `input_data` is their list). Returns the built
+    layer.
     """
 
     import kzoo  # noqa: F401  (registers every kzoo class)
@@ -45,19 +47,28 @@ def run_layer_test(layer_cls, init_kwargs, input_shape, expected_output_shape,
     clone = layer_cls.from_config(config)
     assert clone.get_config() == config
 
+    several = isinstance(input_shape, list)
+    shapes = input_shape if several else [input_shape]
     if input_data is None:
         rng = np.random.default_rng(seed)
-        input_data = rng.normal(size=input_shape).astype("float32")
+        input_data = [rng.normal(size=s).astype("float32") for s in shapes]
+        input_data = input_data if several else input_data[0]
+
+    def symbolic_inputs(free_batch=False):
+        made = [keras.Input(batch_shape=(None if free_batch else s[0],)
+                            + tuple(s[1:])) for s in shapes]
+        return made if several else made[0]
+
     outputs = _as_tuple(layer(input_data))
     many = isinstance(expected_output_shape[0], (tuple, list))
     expected = expected_output_shape if many else (expected_output_shape,)
     assert [tuple(o.shape) for o in outputs] == [tuple(e) for e in expected]
-    computed = layer.compute_output_shape(tuple(input_shape))
+    computed = layer.compute_output_shape(
+        [tuple(s) for s in shapes] if several else tuple(input_shape))
     computed = computed if many else (computed,)
     assert [_shape_tuple(c) for c in computed] == [tuple(e) for e in expected]
 
-    symbolic = _as_tuple(layer_cls.from_config(config)(
-        keras.Input(batch_shape=tuple(input_shape))))
+    symbolic = _as_tuple(layer_cls.from_config(config)(symbolic_inputs()))
     assert [_shape_tuple(s.shape) for s in symbolic] == [
         tuple(e) for e in expected]
 
@@ -69,7 +80,7 @@ def run_layer_test(layer_cls, init_kwargs, input_shape, expected_output_shape,
     for a, b in zip(outputs, _as_tuple(clone(input_data))):
         np.testing.assert_allclose(to_numpy(a), to_numpy(b), atol=1e-6)
 
-    inputs = keras.Input(batch_shape=(None,) + tuple(input_shape[1:]))
+    inputs = symbolic_inputs(free_batch=True)
     wrapped = layer_cls.from_config(config)
     model = Model(inputs, wrapped(inputs))
     wrapped.set_weights(layer.get_weights())

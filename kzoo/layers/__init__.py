@@ -3,6 +3,7 @@
 from kzoo.layers.blocks import CodebookBlock
 from kzoo.layers.cache_hierarchy import CacheHierarchy
 from kzoo.layers.codebook import Codebook
+from kzoo.layers.codebook_recall import CodebookRecall
 from kzoo.layers.long_convolution import CausalLongConvolution
 from kzoo.layers.mixing import CausalTokenMixing
 from kzoo.layers.mixing import DelayEmbedding

@@ -83,7 +83,8 @@ HYPERPARAMETERS = {
         "0: none)"),
     "units": Hyperparameter("LSTM units per layer"),
     "layers": Hyperparameter(
-        "stacked layers: LSTMs (lstm), cache blocks (vqcache)"),
+        "stacked layers: LSTMs (lstm), cache blocks (vqcache), MLP layers "
+        "(vqrecall)"),
     "block_size": Hyperparameter(
         "time-cache block length: a step reads its own and the previous "
         "block exactly, older steps through the per-code cache"),
@@ -100,7 +101,8 @@ HYPERPARAMETERS = {
         "codebook rows (per head for product codebooks)"),
     "d_model": Hyperparameter("width of the codebook read"),
     "n_head": Hyperparameter(
-        "heads of a product codebook (method 2, 2+3); must divide d_model"),
+        "heads of a product codebook (method 2, 2+3); must divide d_model "
+        "(key for vqrecall)"),
     "sizes": Hyperparameter(
         "cache-hierarchy level sizes, level 1 first, e.g. 32,128,512"),
     "order": Hyperparameter(
@@ -137,6 +139,12 @@ HYPERPARAMETERS = {
         "offsets each side of every multiple of the period (vqseasonal)"),
     "patch": Hyperparameter(
         "values each token carries (causal delay embedding)"),
+    "key": Hyperparameter(
+        "latest values in a position's key; its code is matched against "
+        "the earlier positions' (vqrecall)"),
+    "levels": Hyperparameter(
+        "equiprobable N(0,1) bins per key value: levels ** (key / n_head) "
+        "codes per head (vqrecall)"),
     "n_mix": Hyperparameter("causal token-mixing MLPs before the read"),
     "residual": Hyperparameter("add the read's input to its output"),
 }

@@ -219,21 +219,22 @@ _SPECS = {
 }
 
 
-# Codebook cache over time (issue 23): attention to the whole past through
-# quantised keys (linear in T) beside a window-long causal convolution.
-_CACHE = {**_train(256, 2e-3, 32, **KZOO_TRAINING), **_forecast(),
-          "vocab_size": 64, "d_model": 32, "layers": 2, "block_size": 32,
-          "patch": 8, "cache": True, "convolution": True, "conv_norm": False,
-          "loss_positions": 0}
+# Caches over time (issue 23): Transformer-VQ + convolution; code matches.
+_TIME = {**_train(256, 2e-3, 32, **KZOO_TRAINING), **_forecast(),
+         "d_model": 32, "layers": 2, "loss_positions": 0}
+_CACHE = {**_TIME, "vocab_size": 64, "block_size": 32, "patch": 8,
+          "cache": True, "convolution": True, "conv_norm": False}
 _SPECS["vqcache"] = ModelSpec(
     time_cache.build_vqcache, "aligned", {**_CACHE, "n_head": 1},
     description="Transformer-VQ attention over the past (per-code cache, "
-    "linear in T), a causal FFT convolution, delay embedding",
-)
+    "linear in T), a causal FFT convolution, delay embedding")
 _SPECS["mhvqcache"] = ModelSpec(
     time_cache.build_vqcache, "aligned", {**_CACHE, "n_head": 4},
-    description="vqcache with product-code heads (method 2)",
-)
+    description="vqcache with product-code heads (method 2)")
+_SPECS["vqrecall"] = ModelSpec(
+    time_cache.build_vqrecall, "aligned",
+    {**_TIME, "key": 8, "n_head": 4, "levels": 128},
+    description="content recall by code matches (4 x 16384 codes), an MLP")
 
 
 def available():
@@ -264,9 +265,8 @@ def check_settings(settings, names, extra=(), refused=None):
 def spec(name):
     """The `ModelSpec` of `name`; `ValueError` listing the valid names."""
     if name not in _SPECS:
-        raise UsageError(
-            f"unknown model {name!r}; valid: {', '.join(available())}"
-        )
+        raise UsageError(f"unknown model {name!r}; valid: "
+                         f"{', '.join(available())}")
     return _SPECS[name]
 
 

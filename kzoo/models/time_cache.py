@@ -1,10 +1,12 @@
-"""Builder of the time-cache models `vqcache` and `mhvqcache` (issue 23).
+"""Builders of the time-cache models `vqcache`, `mhvqcache` and `vqrecall`.
 
 A codebook cache over time: every position attends to the whole causal
 past through keys quantised to a codebook (`CodebookCache`,
 Transformer-VQ), beside a learned causal convolution as long as the window
 (`CausalLongConvolution`) that addresses exact lags. Time and memory grow
-linearly with `T` (`T log T` for the convolution).
+linearly with `T` (`T log T` for the convolution). `vqrecall` reads the
+past by content alone, through exact code matches over an implicit
+codebook of up to `2^20` codes (`CodebookRecall`, `T log T`).
 """
 
 import keras
@@ -12,6 +14,7 @@ import keras
 from kzoo.errors import UsageError
 from kzoo.layers import CausalLongConvolution
 from kzoo.layers import CodebookCache
+from kzoo.layers import CodebookRecall
 from kzoo.layers import DelayEmbedding
 from kzoo.layers.checks import check_int
 from kzoo.models.builders import forecaster
@@ -92,6 +95,48 @@ def build_vqcache(
             mlp = keras.layers.Dense(d_model, name=f"mlp_out_{i}")(mlp)
             hidden = keras.layers.Add(name=f"mlp_add_{i}")([hidden, mlp])
         hidden = _norm("head_norm")(hidden)
+        return keras.layers.Dense(1, name="head")(hidden)
+
+    return forecaster(network, time_steps, "aligned", change, revin, noise,
+                      ar_order, name)
+
+
+def build_vqrecall(
+    time_steps=256,
+    key=8,
+    n_head=4,
+    levels=128,
+    d_model=32,
+    layers=2,
+    change=False,
+    revin=False,
+    noise=0.0,
+    ar_order=0,
+    name="vqrecall",
+):
+    """Content recall through code matches, then an MLP.
+
+    Each position's key is its last `key` values (`DelayEmbedding`),
+    quantised by `CodebookRecall` in `n_head` heads of `key / n_head`
+    values with `levels` bins each (`levels ** (key / n_head)` codes per
+    head); each head reads the mean of the values that followed the
+    earlier positions of its code, and how many there were. An MLP of
+    `layers` GELU layers of width `d_model` on the key and the reads, and
+    `Dense(1)`, predict the next value at every position
+    (`target="aligned"`): it learns when the heads' reads are a real
+    recurrence (they agree) and how far to trust them.
+    """
+    check_int("key", key)
+    check_int("layers", layers)
+    check_int("d_model", d_model)
+
+    def network(window):
+        keys = DelayEmbedding(key, name="delay_embedding")(window)
+        read = CodebookRecall(levels, n_head, name="recall")([keys, window])
+        hidden = keras.layers.Concatenate(name="features")([keys, read])
+        for i in range(1, layers + 1):
+            hidden = keras.layers.Dense(d_model, activation="gelu",
+                                        name=f"mlp_{i}")(hidden)
         return keras.layers.Dense(1, name="head")(hidden)
 
     return forecaster(network, time_steps, "aligned", change, revin, noise,

@@ -17,6 +17,7 @@ from kzoo.layers import CacheHierarchy
 from kzoo.layers import CausalTokenMixing
 from kzoo.layers import Codebook
 from kzoo.layers import CodebookBlock
+from kzoo.layers import CodebookRecall
 from kzoo.layers import DelayEmbedding
 from kzoo.layers import LearnedPositionalEncoding
 from kzoo.layers import ProductCodebook
@@ -44,6 +45,7 @@ def _model():
                       mixers=[CausalTokenMixing(20)])(delayed),
         CodebookBlock(8, CacheHierarchy([16, 8], order="dec", n_head=2),
                       LearnedPositionalEncoding(64))(inputs),
+        CodebookRecall(4, n_head=3)([delayed, inputs]),
         LastValue()(inputs),
         keras.layers.RepeatVector(20)(LSTM(3)(inputs)),
     ]

@@ -15,7 +15,7 @@ def test_registry_names():
         "lstm", "vqmlp", "vqlnmlp", "vqlnpemlp", "mhvqlnmlp", "mhvqlnpemlp",
         "cachevq", "mhcachevq", "persistence", "linear",
         "vqmixer", "mhvqmixer", "cachevqmixer", "mhcachevqmixer", "vqridge",
-        "vqseasonal", "vqcache", "mhvqcache",
+        "vqseasonal", "vqcache", "mhvqcache", "vqrecall",
     }
 
 
@@ -35,7 +35,11 @@ def test_every_model_builds_fits_and_saves(tmp_path, name):
     spec = models.spec(name)
     hp = {"time_steps": ts}
     if "d_model" in spec.defaults:
-        hp.update(vocab_size=8, d_model=8)
+        hp["d_model"] = 8
+    if "vocab_size" in spec.defaults:
+        hp["vocab_size"] = 8
+    if "levels" in spec.defaults:
+        hp["levels"] = 4
     if "n_lags" in spec.defaults:
         hp.update(vocab_size=8, n_lags=4, delay=2)
     if "period" in spec.defaults:

@@ -4,6 +4,7 @@ import pytest
 from kzoo import models
 from kzoo.layers import CausalLongConvolution
 from kzoo.layers import CodebookCache
+from kzoo.layers import CodebookRecall
 
 SMALL = {"time_steps": 24, "d_model": 8, "vocab_size": 8, "block_size": 4,
          "patch": 4, "layers": 1}
@@ -76,3 +77,40 @@ def test_the_convolution_reads_the_stream_unless_conv_norm(rng):
         expected = "conv_norm_1" if conv_norm else "cache_add_1"
         assert source.name == expected
         assert model.predict(x, verbose=0).shape == (2, 24, 1)
+
+
+RECALL_SMALL = {"time_steps": 24, "key": 4, "n_head": 2, "levels": 4,
+                "d_model": 8, "layers": 1}
+
+
+def test_vqrecall_registered_with_its_defaults():
+    spec = models.spec("vqrecall")
+    assert spec.target == "aligned"
+    model = models.build("vqrecall")
+    assert model.output_shape == (None, 256, 1)
+    recall = model.get_layer("recall")
+    assert isinstance(recall, CodebookRecall)
+    assert (recall.levels, recall.n_head) == (128, 4)
+    assert recall.num_codes(8) == 16384  # codes per head: 128 ** (8 / 4)
+    assert model.get_layer("delay_embedding").patch == 8
+
+
+def test_vqrecall_does_not_see_the_future(rng):
+    model = models.build("vqrecall", **RECALL_SMALL)
+    x = rng.normal(size=(8, 24, 1)).astype("float32")
+    out = model.predict(x, verbose=0)
+    changed = x.copy()
+    changed[:, 13:] += 5.0
+    moved = model.predict(changed, verbose=0)
+    np.testing.assert_allclose(moved[:, :13], out[:, :13], atol=1e-5)
+    assert np.abs(moved[:, 13] - out[:, 13]).max() > 1e-4
+
+
+@pytest.mark.parametrize("hp, match", [
+    ({"key": 5}, "`n_head` must divide the key width K=5"),
+    ({"levels": 1}, "`levels` must be an integer >= 2"),
+    ({"key": 0}, "`key` must be an integer >= 1"),
+])
+def test_vqrecall_bad_hyperparameters(hp, match):
+    with pytest.raises(ValueError, match=match):
+        models.build("vqrecall", **{**RECALL_SMALL, **hp})
