@@ -34,7 +34,8 @@ def np_recall(keys, values, levels, n_head):
         counts = np.zeros((batch, length, 1))
         for b in range(batch):
             for t in range(length):
-                match = [j for j in range(t) if codes[b, j, h] == codes[b, t, h]]
+                match = [j for j in range(t)
+                         if codes[b, j, h] == codes[b, t, h]]
                 counts[b, t] = len(match)
                 if match:
                     reads[b, t] = values[b, [j + 1 for j in match]].mean(0)
