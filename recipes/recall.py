@@ -27,7 +27,7 @@ from kzoo.recipes_cli import run  # noqa: E402
 from kzoo.recipes_cli import setting  # noqa: E402
 
 DEFAULT_MODELS = ["lstm", "linear", "vqlnmlp", "mhvqlnmlp", "cachevq",
-                  "vqmixer", "vqcache", "mhvqcache"]
+                  "vqmixer", "vqcache", "mhvqcache", "vqrecall"]
 DEFAULT_LAGS = "8,16,32,64,128,256,512,1024,2048,4096"
 DEFAULT_LOOKBACKS = "48,96,336,672,1344"
 # --quick: tiny tasks for a check of the whole pipeline.

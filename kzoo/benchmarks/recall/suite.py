@@ -21,6 +21,7 @@ import os
 import time
 
 from kzoo import models
+from kzoo.errors import UsageError
 from kzoo.benchmarks.recall import measure
 
 #: The LSTM's grid: every learning rate with every epoch count.
@@ -166,7 +167,7 @@ class Suite:
         """Rows of the least-squares AR, and seasonal naive on Taylor; on
         the content task also the reads that know the key
         (`peers.NearestKeyRead`, `peers.VQCacheCeiling` at `vqcache`'s
-        number of codes)."""
+        number of codes, and with `vqrecall` at its heads and codes)."""
         rows = []
         for size in self.sizes:
             if self.kind == "lag":
@@ -182,6 +183,8 @@ class Suite:
                 rows.append({"model": f"hard-VQ cache ceiling, S={codes}",
                              "x": size, **measure.content_ceiling(
                                  self.task, codes)})
+                if "vqrecall" in self.models:
+                    rows += self._recall_ceiling(size)
             else:
                 scores = measure.taylor_peers(size, self.task)
                 rows.append({"model": "seasonal naive (a week back)",
@@ -193,6 +196,26 @@ class Suite:
                 f"{r['model']} {_fmt(r['nmse'])}" for r in rows
                 if r["x"] == size))
         return rows
+
+    def _recall_ceiling(self, size):
+        """The hard-VQ ceiling at `vqrecall`'s heads and codes: one row,
+        or none (logged) where the task has fewer training keys than
+        codes to draw."""
+        heads, codes = recall_codes(self.settings)
+        name = f"hard-VQ cache ceiling, {heads} x {codes}"
+        try:
+            scores = measure.content_ceiling(self.task, codes, heads)
+        except UsageError as error:
+            self.log(f"no {name!r} row: {error}")
+            return []
+        return [{"model": name, "x": size, **scores}]
+
+
+def recall_codes(settings):
+    """`(heads, codes per head)` of `vqrecall` with the `--set` settings."""
+    hp = models.spec("vqrecall").defaults
+    hp = {**hp, **{k: v for k, v in settings.items() if k in hp}}
+    return hp["n_head"], hp["levels"] ** (hp["key"] // hp["n_head"])
 
 
 def _key(value):
