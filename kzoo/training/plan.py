@@ -68,7 +68,8 @@ class Plan:
 
 # Hyperparameters named in a run name when they differ from the model's
 # defaults: key -> tag.
-_TAGS = (("units", "u"), ("layers", "l"), ("patch", "p"), ("n_mix", "mix"))
+_TAGS = (("units", "u"), ("layers", "l"), ("patch", "p"), ("n_mix", "mix"),
+         ("key", "key"), ("levels", "lv"))
 
 
 def run_name(model, hparams, dataset_name, split="random"):

@@ -26,6 +26,10 @@ def test_run_names_follow_the_reference(series):
                                           pe="rope")
     assert training.run_name("mhcachevq", hp, "laser", "chrono") == (
         "mhcachevq_sz64-8_dec_dm32_nh2_perope_laser_ts96_lr0.007_chrono")
+    # vqrecall's codes: key width and levels, where not the defaults.
+    hp = models.spec("vqrecall").hparams(levels=16, n_head=2)
+    assert training.run_name("vqrecall", hp, "c") == (
+        "vqrecall_dm32_nh2_lv16_c_ts256_lr0.002")
 
 
 

@@ -2,7 +2,8 @@
 
 The context issue's cost ruler: one training step of batch 32 at
 T = 512 ... 8192 (`shapes.CONTEXT`) for the codebook cache over time
-(`vqcache`: linear in T), the time-mixing codebook model (`vqmixer`: its
+(`vqcache`: linear in T), content recall by code matches (`vqrecall`:
+`T log T`, a sort), the time-mixing codebook model (`vqmixer`: its
 `(T, T)` token-mixing kernels make it quadratic) and the LSTM (sequential
 in T), each at width 64 (`d_model`, or the LSTM's `units`). Each
 configuration runs in a fresh child process (`step`), so its peak RSS is
@@ -39,7 +40,7 @@ from kzoo import backend as kzoo_backend
 from kzoo import models
 from kzoo.benchmarks.shapes import CONTEXT
 
-MODELS = ("vqcache", "vqmixer", "lstm")
+MODELS = ("vqcache", "vqrecall", "vqmixer", "lstm")
 
 
 def _width(name):
