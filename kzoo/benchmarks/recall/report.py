@@ -137,7 +137,9 @@ def plot(results, path):
         mean = [np.nanmean(v) if np.isfinite(v).any() else np.nan
                 for v in values]
         if model in peers:
-            ax.plot(xs, mean, ls="-.", lw=1.8, marker="s", label=model)
+            zero = all(m == 0 for m in mean)  # off a log axis: named only
+            ax.plot(xs, mean, ls="-.", lw=1.8, marker="s",
+                    label=model + (": 0 at every x (not drawn)" * zero))
             continue
         line, = ax.plot(xs, mean, marker="o", label=model)
         if max(len(v) for v in values) > 1:
