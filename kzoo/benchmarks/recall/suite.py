@@ -21,8 +21,8 @@ import os
 import time
 
 from kzoo import models
-from kzoo.errors import UsageError
 from kzoo.benchmarks.recall import measure
+from kzoo.errors import UsageError
 
 #: The LSTM's grid: every learning rate with every epoch count.
 LSTM_GRID = {"lr": (1e-3, 3e-3, 1e-2), "epochs": (30, 100)}
