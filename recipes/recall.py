@@ -6,6 +6,7 @@
     python recipes/recall.py --quick --model linear --seeds 2
     python recipes/recall.py --task ceiling --windows 64,512,4096
     python recipes/recall.py --task ceiling --exact
+    python recipes/recall.py --task codes --exact --epochs 1
 
 (The standard series, Santa Fe laser and Mackey-Glass, and the reference
 series are in recipes/forecast.py.)
@@ -40,6 +41,7 @@ QUICK = {"lag": {"max_lag": 16, "min_val": 32}, "lags": "8,16",
 def parser():
     from kzoo import models
     from kzoo.benchmarks.recall import ceiling
+    from kzoo.benchmarks.recall import codes
 
     p = make_parser(
         __file__,
@@ -61,13 +63,15 @@ def parser():
         "the content task's read by a hard-VQ cache that knows the key, "
         "over --windows and --codes (and product --heads), beside the "
         "same read unquantised (OUT/ceiling.md, OUT/ceiling.png). "
-        "--exact: the content task's segments recur unchanged (as MQAR's "
+        "codes: vqrecall trained on the content task at one --window over "
+        "its product --heads and --codes per head, beside the ceiling at "
+        "the same codes (OUT/codes.md, OUT/codes.png). --exact: the content task's segments recur unchanged (as MQAR's "
         "keys and induction heads' tokens; floor 0) instead of as noisy "
         "copies (a = 0.97).",
         [common_parser(out="runs/recall", seed=False)],
     )
     p.add_argument("--task", choices=("lag", "content", "taylor",
-                                      "ceiling"),
+                                      "ceiling", "codes"),
                    default="lag", help="which recall task")
     p.add_argument("--model", action="append", metavar="NAME",
                    choices=models.available(),
@@ -75,16 +79,17 @@ def parser():
     p.add_argument("--lags", help=f"lag task: the lags K, from 1 to 4096 "
                    f"(default {DEFAULT_LAGS})")
     p.add_argument("--window", type=int,
-                   help="content task: the window length (default 512): "
-                   "distances from 16 to window - 8")
+                   help="content and codes: the window length (default "
+                   "512): distances from 16 to window - 8")
     p.add_argument("--exact", action="store_true",
-                   help="content and ceiling: exact recurrences (a = 1, "
+                   help="content, ceiling, codes: exact recurrences (a = 1, "
                    "floor 0) instead of noisy copies (a = 0.97)")
     p.add_argument("--windows", help="ceiling: the content windows W "
                    f"(default {ceiling.DEFAULT_WINDOWS})")
-    p.add_argument("--codes", help="ceiling: codes S per head "
-                   f"(default {ceiling.DEFAULT_CODES})")
-    p.add_argument("--heads", help="ceiling: product heads H "
+    p.add_argument("--codes", help="ceiling and codes: codes S per head "
+                   f"(default {ceiling.DEFAULT_CODES}; codes: "
+                   f"{codes.DEFAULT_CODES})")
+    p.add_argument("--heads", help="ceiling and codes: product heads H "
                    f"(default {ceiling.DEFAULT_HEADS})")
     p.add_argument("--draws", type=int,
                    help="ceiling: draws of the rows per cell, each with "
@@ -132,19 +137,18 @@ def _sizes(text, flag):
 
 def check_task_flags(args):
     """`UsageError` for a size flag given to a task it is not for."""
-    for flag, value, task in (("--lags", args.lags, "lag"),
-                              ("--window", args.window, "content"),
-                              ("--lookbacks", args.lookbacks, "taylor"),
-                              ("--windows", args.windows, "ceiling"),
-                              ("--codes", args.codes, "ceiling"),
-                              ("--heads", args.heads, "ceiling"),
-                              ("--draws", args.draws, "ceiling")):
-        if value is not None and args.task != task:
-            raise UsageError(f"{flag} is for --task {task}, not "
-                             f"--task {args.task}")
-    if args.exact and args.task not in ("content", "ceiling"):
-        raise UsageError(f"--exact is for --task content or ceiling, not "
-                         f"--task {args.task}")
+    for flag, value, tasks in (
+            ("--lags", args.lags, ("lag",)),
+            ("--window", args.window, ("content", "codes")),
+            ("--lookbacks", args.lookbacks, ("taylor",)),
+            ("--windows", args.windows, ("ceiling",)),
+            ("--codes", args.codes, ("ceiling", "codes")),
+            ("--heads", args.heads, ("ceiling", "codes")),
+            ("--draws", args.draws, ("ceiling",)),
+            ("--exact", args.exact or None, ("content", "ceiling", "codes"))):
+        if value is not None and args.task not in tasks:
+            raise UsageError(f"{flag} is for --task {' or '.join(tasks)}, "
+                             f"not --task {args.task}")
 
 
 def _content_a(args):
@@ -229,12 +233,46 @@ def ceiling_sweep(args):
     return 0
 
 
+def codes_sweep(args):
+    """`--task codes`: vqrecall's cells checked, trained and written."""
+    from kzoo import models
+    from kzoo.benchmarks.recall import codes
+    from kzoo.benchmarks.recall import tasks
+
+    check_task_flags(args)
+    if args.model:
+        raise UsageError(f"--task codes trains {codes.MODEL} only: drop "
+                         "--model")
+    if args.seeds < 1 or args.epochs < 1:
+        raise UsageError("--seeds and --epochs must be >= 1")
+    task = tasks.ContentTask(window=args.window or tasks.ContentTask.window,
+                             a=_content_a(args))
+    settings = dict(args.settings)
+    models.check_settings(settings, [codes.MODEL], refused={
+        "time_steps": "the task sets the window length",
+        "n_head": "--heads sets it", "levels": "--codes sets it"})
+    grid, skipped = codes.cells(
+        _sizes(args.codes or codes.DEFAULT_CODES, "--codes"),
+        _sizes(args.heads or codes.DEFAULT_HEADS, "--heads"), task.window,
+        {**models.spec(codes.MODEL).defaults, **settings}["key"])
+    log = _log(args)
+    for (head, size), why in skipped.items():
+        log(f"H={head} S={size}: not measured ({why})")
+    results = codes.sweep(task, grid, args.seeds, args.epochs, args.out,
+                          settings, log)
+    print(codes.write(args.out, results, skipped, task, args.seeds,
+                      args.epochs))
+    return 0
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     from kzoo.benchmarks.recall import report
 
     if args.task == "ceiling":
         return ceiling_sweep(args)
+    if args.task == "codes":
+        return codes_sweep(args)
     plan = build(args)
     plan.check()  # every run planned: bad input fails before any training
     runs = sum(len(plan.candidates(n)) + plan.seeds - 1

@@ -1,6 +1,7 @@
 """recipes/recall.py: bad commands refused first, a quick run end to end."""
 
 import json
+import os
 
 import pytest
 
@@ -31,8 +32,8 @@ from helpers import load_recipe
     (["--set", "time_steps=8"], "--set time_steps: the task sets the "
      "window length"),
     (["--set", "layers"], "argument --set: needs KEY=VALUE, got 'layers'"),
-    (["--exact"], "--exact is for --task content or ceiling, not --task "
-     "lag"),
+    (["--exact"], "--exact is for --task content or ceiling or codes, "
+     "not --task lag"),
     (["--draws", "3"], "--draws is for --task ceiling, not --task lag"),
 ])
 def test_bad_commands_are_refused_before_anything_trains(tmp_path, capsys,
@@ -106,8 +107,8 @@ def test_set_reaches_every_model_that_has_the_key(tmp_path):
     (["--windows", "64,x"], "--windows must be integers"),
     (["--windows", "8"], "--window 8: the content task needs a window"),
     (["--heads", "9"], "--heads: at most the key's 8 values"),
-    (["--window", "64"], "--window is for --task content, not --task "
-     "ceiling"),
+    (["--window", "64"], "--window is for --task content or codes, not "
+     "--task ceiling"),
     (["--model", "linear"], "--task ceiling trains no model"),
     (["--draws", "0"], "--draws must be >= 1, got 0"),
     (["--codes", "40000", "--windows", "32"], "num_codes=40000 exceeds"),
@@ -140,3 +141,55 @@ def test_the_ceiling_sweep_takes_exact_recurrences(tmp_path, capsys):
          "--heads", "1", "--out", str(out), "--quiet"]) == 0
     assert "Recurrences exact (a = 1)" in (out / "ceiling.md").read_text()
     assert "| nearest key (exact read) | 0.000 |" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--model", "vqcache"], "--task codes trains vqrecall only"),
+    (["--set", "levels=4"], "--set levels: --codes sets it"),
+    (["--set", "n_head=2"], "--set n_head: --heads sets it"),
+    (["--set", "block_size=2"], "unknown --set key(s) block_size"),
+    (["--heads", "1", "--codes", "16"], "no (--heads, --codes) pair is "
+     "L^(key/H) codes for key 8: S=16 is not L^8"),
+    (["--heads", "3"], "H=3 does not divide the key's 8 values"),
+    (["--window", "10"], "--window 10: the content task needs a window"),
+    (["--draws", "2"], "--draws is for --task ceiling, not --task codes"),
+    (["--epochs", "0"], "--seeds and --epochs must be >= 1"),
+])
+def test_bad_codes_commands_are_one_line_errors(tmp_path, capsys, argv,
+                                                message):
+    out = tmp_path / "c"
+    assert load_recipe("recall").cli(
+        ["--task", "codes", "--out", str(out)] + argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_the_codes_sweep_trains_vqrecall_per_cell(tmp_path, capsys):
+    out = tmp_path / "c"
+    argv = ["--task", "codes", "--exact", "--window", "32", "--heads",
+            "1,4", "--codes", "16,256", "--seeds", "1", "--epochs", "1",
+            "--out", str(out)]
+    assert load_recipe("recall").cli(argv) == 0
+    logged = capsys.readouterr().out
+    # H=1 holds 256 = 2^8 codes only; H=4 both (L = 4 and 16).
+    assert "H=1 S=16: not measured (S=16 is not L^8" in logged
+    text = (out / "codes.md").read_text()
+    assert "window W=32, recurrences exact, 1 seed(s), 1 epoch(s)" in text
+    assert "| read | S=16 | S=256 |" in text
+    assert "| `vqrecall`, H=1 | - |" in text
+    results = json.loads((out / "codes.json").read_text())
+    cells = {(c["heads"], c["codes"]): c for c in results["cells"]}
+    assert sorted(cells) == [(1, 256), (4, 16), (4, 256)]
+    assert cells[4, 256]["levels"] == 16
+    for found in cells.values():
+        assert 0 <= found["trained"][0] < 2 and len(found["ceiling"]) == 1
+    # More codes per head recall better (exact recurrences, W = 32).
+    assert cells[4, 256]["trained"][0] < cells[4, 16]["trained"][0]
+    assert (out / "codes.png").stat().st_size > 10_000
+    runs = os.listdir(out / "codes")
+    assert len(runs) == 3 and all(r.startswith("vqrecall_") for r in runs)
+    capsys.readouterr()
+    assert load_recipe("recall").cli(argv) == 0  # every fit reused
+    assert (out / "codes.md").read_text() == text
