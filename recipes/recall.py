@@ -65,9 +65,10 @@ def parser():
         "same read unquantised (OUT/ceiling.md, OUT/ceiling.png). "
         "codes: vqrecall trained on the content task at one --window over "
         "its product --heads and --codes per head, beside the ceiling at "
-        "the same codes (OUT/codes.md, OUT/codes.png). --exact: the content task's segments recur unchanged (as MQAR's "
-        "keys and induction heads' tokens; floor 0) instead of as noisy "
-        "copies (a = 0.97).",
+        "the same codes (OUT/codes.md, OUT/codes.png). --exact: the "
+        "content task's segments recur unchanged (as MQAR's keys and "
+        "induction heads' tokens; floor 0) instead of as noisy copies "
+        "(a = 0.97).",
         [common_parser(out="runs/recall", seed=False)],
     )
     p.add_argument("--task", choices=("lag", "content", "taylor",
