@@ -21,6 +21,11 @@ from kzoo.layers.checks import check_int
 MAX_KEY = 2 ** 31
 
 
+def codes_per_head(levels, n_head, key_width):
+    """Codes `S = levels ** (key_width / n_head)` of one head."""
+    return levels ** (key_width // n_head)
+
+
 def normal_levels(x, levels):
     """`floor(levels * Phi(x))` in `[0, levels - 1]`: the equiprobable bin
     of N(0, 1) that holds each value (int32)."""
@@ -134,7 +139,7 @@ class CodebookRecall(keras.layers.Layer):
 
     def num_codes(self, key_width):
         """Codes `S = levels ** (key_width / n_head)` of one head."""
-        return self.levels ** (key_width // self.n_head)
+        return codes_per_head(self.levels, self.n_head, key_width)
 
     def build(self, input_shape):
         key_shape, value_shape = input_shape

@@ -27,6 +27,7 @@ from kzoo.benchmarks.recall.ceiling import cell
 from kzoo.errors import UsageError
 from kzoo.eval.tables import markdown_table
 from kzoo.layers.codebook_recall import MAX_KEY
+from kzoo.layers.codebook_recall import codes_per_head
 from kzoo.storage import write_file
 from kzoo.storage import write_json
 
@@ -39,9 +40,9 @@ def levels(codes, heads, key):
     """The bins `L >= 2` with `L ** (key / heads) == codes`, or `None`."""
     if key % heads:
         return None
-    group = key // heads
-    level = round(codes ** (1.0 / group))
-    return level if level >= 2 and level ** group == codes else None
+    level = round(codes ** (heads / key))
+    return level if level >= 2 and codes_per_head(
+        level, heads, key) == codes else None
 
 
 def cells(codes, heads, window, key=None):

@@ -23,6 +23,7 @@ import time
 from kzoo import models
 from kzoo.benchmarks.recall import measure
 from kzoo.errors import UsageError
+from kzoo.layers.codebook_recall import codes_per_head
 
 #: The LSTM's grid: every learning rate with every epoch count.
 LSTM_GRID = {"lr": (1e-3, 3e-3, 1e-2), "epochs": (30, 100)}
@@ -215,7 +216,8 @@ def recall_codes(settings):
     """`(heads, codes per head)` of `vqrecall` with the `--set` settings."""
     hp = models.spec("vqrecall").defaults
     hp = {**hp, **{k: v for k, v in settings.items() if k in hp}}
-    return hp["n_head"], hp["levels"] ** (hp["key"] // hp["n_head"])
+    return hp["n_head"], codes_per_head(hp["levels"], hp["n_head"],
+                                        hp["key"])
 
 
 def _key(value):
