@@ -86,10 +86,12 @@ def sweep(task, grid, seeds, epochs, out, settings=None, log=print):
             ceiling = str(error)
         results[head, size] = {"levels": level, "trained": trained,
                                "ceiling": ceiling}
+        spent = time.perf_counter() - began
+        left = spent / (i + 1) * (len(grid) - i - 1) / 60
         log(f"[{i + 1}/{len(grid)}] H={head} S={size} (L={level}): "
             f"trained {cell(trained)}, ceiling "
             f"{cell(ceiling) if isinstance(ceiling, list) else '-'} "
-            f"({time.perf_counter() - began:.0f} s so far)")
+            f"({spent:.0f} s so far; about {left:.0f} min left)")
     return results
 
 
