@@ -145,7 +145,7 @@ def plot(results, path, subtitle=""):
     ax.set_xlabel("codes S per head")
     ax.set_ylabel("NMSE at the scored positions (validation)")
     ax.set_title("Content recall: codes of a trained cache"
-                 + (f", {subtitle}" if subtitle else ""))
+                 + (f"\n{subtitle}" if subtitle else ""), fontsize=10)
     ax.legend(fontsize=7)
     return save_figure(fig, path)
 
