@@ -99,6 +99,26 @@ def setting(text):
         return key.replace("-", "_"), value
 
 
+def int_list(text, flag):
+    """A comma-separated flag (`--lags 8,16`) as distinct integers >= 1;
+    `UsageError` naming `flag` otherwise."""
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise UsageError(f"{flag} must be a comma-separated list of "
+                         f"integers, got {text!r}")
+    try:
+        sizes = [int(item) for item in items]
+    except ValueError:
+        raise UsageError(
+            f"{flag} must be integers, got {text!r}") from None
+    if any(k < 1 for k in sizes):
+        raise UsageError(f"{flag}: every value must be >= 1, got {text!r}")
+    repeated = sorted({k for k in sizes if sizes.count(k) > 1})
+    if repeated:
+        raise UsageError(f"{flag}: {repeated[0]} is given twice")
+    return sizes
+
+
 def verbosity(args):
     """0 with `--quiet`, 2 with `--verbose`, 1 otherwise."""
     return 0 if args.quiet else 2 if args.verbose else 1

@@ -6,7 +6,7 @@
     python recipes/recall.py --quick --model linear --seeds 2
     python recipes/recall.py --task ceiling --windows 64,512,4096
     python recipes/recall.py --task ceiling --exact
-    python recipes/recall.py --task codes --exact --epochs 1
+    python recipes/recall.py --task codes --exact
 
 (The standard series, Santa Fe laser and Mackey-Glass, and the reference
 series are in recipes/forecast.py.)
@@ -23,6 +23,7 @@ if not __package__:  # run as a script from a checkout, not as kzoo.recipes
 
 from kzoo.errors import UsageError  # noqa: E402
 from kzoo.recipes_cli import common_parser  # noqa: E402
+from kzoo.recipes_cli import int_list  # noqa: E402
 from kzoo.recipes_cli import parser as make_parser  # noqa: E402
 from kzoo.recipes_cli import run  # noqa: E402
 from kzoo.recipes_cli import setting  # noqa: E402
@@ -31,6 +32,7 @@ DEFAULT_MODELS = ["lstm", "linear", "vqlnmlp", "mhvqlnmlp", "cachevq",
                   "vqmixer", "vqcache", "mhvqcache", "vqrecall"]
 DEFAULT_LAGS = "8,16,32,64,128,256,512,1024,2048,4096"
 DEFAULT_LOOKBACKS = "48,96,336,672,1344"
+DEFAULT_EPOCHS = 50
 # --quick: tiny tasks for a check of the whole pipeline.
 QUICK = {"lag": {"max_lag": 16, "min_val": 32}, "lags": "8,16",
          "content": {"window": 32, "key": 4, "continuation": 4,
@@ -99,8 +101,10 @@ def parser():
                    f"(default {DEFAULT_LOOKBACKS})")
     p.add_argument("--seeds", type=int, default=3,
                    help="seeds 0 .. SEEDS-1 of every model")
-    p.add_argument("--epochs", type=int, default=50,
-                   help="epochs of every fit but the tuned LSTM's")
+    p.add_argument("--epochs", type=int,
+                   help="epochs of every fit but the tuned LSTM's (default "
+                   f"{DEFAULT_EPOCHS}; --task codes: 1, as vqrecall "
+                   "overfits the noise with more)")
     p.add_argument("--set", type=setting, action="append", default=[],
                    metavar="KEY=VALUE", dest="settings",
                    help="a hyperparameter of every model that has KEY "
@@ -117,25 +121,6 @@ def parser():
     return p
 
 
-def _sizes(text, flag):
-    """`--lags`/`--lookbacks` as distinct integers >= 1 (`UsageError`)."""
-    items = [item.strip() for item in text.split(",")]
-    if not all(items):
-        raise UsageError(f"{flag} must be a comma-separated list of "
-                         f"integers, got {text!r}")
-    try:
-        sizes = [int(item) for item in items]
-    except ValueError:
-        raise UsageError(
-            f"{flag} must be integers, got {text!r}") from None
-    if any(k < 1 for k in sizes):
-        raise UsageError(f"{flag}: every value must be >= 1, got {text!r}")
-    repeated = sorted({k for k in sizes if sizes.count(k) > 1})
-    if repeated:
-        raise UsageError(f"{flag}: {repeated[0]} is given twice")
-    return sizes
-
-
 def check_task_flags(args):
     """`UsageError` for a size flag given to a task it is not for."""
     for flag, value, tasks in (
@@ -150,6 +135,15 @@ def check_task_flags(args):
         if value is not None and args.task not in tasks:
             raise UsageError(f"{flag} is for --task {' or '.join(tasks)}, "
                              f"not --task {args.task}")
+
+
+def _epochs(args, default):
+    """`--epochs` (`default` if not given); `UsageError` unless `--seeds`
+    and it are >= 1."""
+    epochs = default if args.epochs is None else args.epochs
+    if args.seeds < 1 or epochs < 1:
+        raise UsageError("--seeds and --epochs must be >= 1")
+    return epochs
 
 
 def _content_a(args):
@@ -178,12 +172,11 @@ def build(args):
         raise UsageError(f"--model {repeated[0]} is given twice: give each "
                          "model once")
     check_task_flags(args)
-    if args.seeds < 1 or args.epochs < 1:
-        raise UsageError("--seeds and --epochs must be >= 1")
+    epochs = _epochs(args, DEFAULT_EPOCHS)
     quick = QUICK if args.quick else {}
     if args.task == "lag":
         task = tasks.LagTask(**quick.get("lag", {}))
-        sizes = _sizes(quick.get("lags", DEFAULT_LAGS) if args.lags is None
+        sizes = int_list(quick.get("lags", DEFAULT_LAGS) if args.lags is None
                        else args.lags, "--lags")
         for lag in sizes:
             task.check(lag)
@@ -195,7 +188,7 @@ def build(args):
         sizes = [task.window]
     else:
         task = tasks.TaylorTask()
-        sizes = _sizes(quick.get("lookbacks", DEFAULT_LOOKBACKS)
+        sizes = int_list(quick.get("lookbacks", DEFAULT_LOOKBACKS)
                        if args.lookbacks is None else args.lookbacks,
                        "--lookbacks")
     settings = dict(args.settings)
@@ -205,7 +198,7 @@ def build(args):
     if args.tune_lstm:
         grid = suite.QUICK_LSTM_GRID if args.quick else suite.LSTM_GRID
     return suite.Suite(args.task, task, names, sizes, args.seeds,
-                       quick.get("epochs", args.epochs),
+                       quick.get("epochs", epochs),
                        args.out, grid, _log(args), 2 if args.verbose else 0,
                        settings)
 
@@ -218,9 +211,9 @@ def ceiling_sweep(args):
     check_task_flags(args)
     if args.model:
         raise UsageError("--task ceiling trains no model: drop --model")
-    windows = _sizes(args.windows or ceiling.DEFAULT_WINDOWS, "--windows")
-    codes = _sizes(args.codes or ceiling.DEFAULT_CODES, "--codes")
-    heads = _sizes(args.heads or ceiling.DEFAULT_HEADS, "--heads")
+    windows = int_list(args.windows or ceiling.DEFAULT_WINDOWS, "--windows")
+    codes = int_list(args.codes or ceiling.DEFAULT_CODES, "--codes")
+    heads = int_list(args.heads or ceiling.DEFAULT_HEADS, "--heads")
     a = _content_a(args)
     for window in windows:
         task = tasks.ContentTask(window=window, a=a)  # every window checked
@@ -244,8 +237,7 @@ def codes_sweep(args):
     if args.model:
         raise UsageError(f"--task codes trains {codes.MODEL} only: drop "
                          "--model")
-    if args.seeds < 1 or args.epochs < 1:
-        raise UsageError("--seeds and --epochs must be >= 1")
+    epochs = _epochs(args, 1)
     task = tasks.ContentTask(window=args.window or tasks.ContentTask.window,
                              a=_content_a(args))
     settings = dict(args.settings)
@@ -253,16 +245,16 @@ def codes_sweep(args):
         "time_steps": "the task sets the window length",
         "n_head": "--heads sets it", "levels": "--codes sets it"})
     grid, skipped = codes.cells(
-        _sizes(args.codes or codes.DEFAULT_CODES, "--codes"),
-        _sizes(args.heads or codes.DEFAULT_HEADS, "--heads"), task.window,
+        int_list(args.codes or codes.DEFAULT_CODES, "--codes"),
+        int_list(args.heads or codes.DEFAULT_HEADS, "--heads"), task.window,
         {**models.spec(codes.MODEL).defaults, **settings}["key"])
     log = _log(args)
     for (head, size), why in skipped.items():
         log(f"H={head} S={size}: not measured ({why})")
-    results = codes.sweep(task, grid, args.seeds, args.epochs, args.out,
+    results = codes.sweep(task, grid, args.seeds, epochs, args.out,
                           settings, log)
     print(codes.write(args.out, results, skipped, task, args.seeds,
-                      args.epochs))
+                      epochs))
     return 0
 
 

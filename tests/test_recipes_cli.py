@@ -6,6 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+from kzoo.errors import UsageError
+from kzoo.recipes_cli import int_list
+
 from helpers import ROOT
 
 _RUN = """
@@ -45,3 +50,13 @@ def test_by_default_the_cache_is_in_the_users_cache_folder(tmp_path):
     folder = tmp_path / ".cache" / "kzoo" / "jax"
     assert _run(tmp_path, None) == str(folder)
     assert os.listdir(folder)
+
+
+def test_int_list_reads_distinct_positive_integers():
+    assert int_list("8, 16,32", "--lags") == [8, 16, 32]
+    for text, message in (("8,,16", "--lags must be a comma-separated"),
+                          ("8,x", "--lags must be integers"),
+                          ("0,8", "--lags: every value must be >= 1"),
+                          ("8,8", "--lags: 8 is given twice")):
+        with pytest.raises(UsageError, match=message):
+            int_list(text, "--lags")

@@ -92,6 +92,7 @@ def test_set_reaches_every_model_that_has_the_key(tmp_path):
          "--set", "convolution=false", "--set", "lr=0.01", "--epochs", "3",
          "--out", str(tmp_path)])
     plan = recipe.build(args)
+    assert recipe.build(recipe.parser().parse_args([])).epochs == 50
     assert plan.candidates("vqcache") == [
         {"epochs": 3, "convolution": False, "lr": 0.01}]
     assert plan.candidates("linear") == [{"epochs": 3, "lr": 0.01}]
@@ -169,13 +170,13 @@ def test_bad_codes_commands_are_one_line_errors(tmp_path, capsys, argv,
 def test_the_codes_sweep_trains_vqrecall_per_cell(tmp_path, capsys):
     out = tmp_path / "c"
     argv = ["--task", "codes", "--exact", "--window", "32", "--heads",
-            "1,4", "--codes", "16,256", "--seeds", "1", "--epochs", "1",
-            "--out", str(out)]
+            "1,4", "--codes", "16,256", "--seeds", "1", "--out", str(out)]
     assert load_recipe("recall").cli(argv) == 0
     logged = capsys.readouterr().out
     # H=1 holds 256 = 2^8 codes only; H=4 both (L = 4 and 16).
     assert "H=1 S=16: not measured (S=16 is not L^8" in logged
     text = (out / "codes.md").read_text()
+    # One epoch unless --epochs says otherwise (the other tasks: 50).
     assert "window W=32, recurrences exact, 1 seed(s), 1 epoch(s)" in text
     assert "| read | S=16 | S=256 |" in text
     assert "| `vqrecall`, H=1 | - |" in text
