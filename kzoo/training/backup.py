@@ -78,6 +78,10 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
     - `on_restore(epoch)` is called with the epoch training resumes from
       (0 for a fresh start) before any other callback starts, so the run's
       history can be cut back to it.
+    - `saver()` moves the saving into a callback of its own, to be put
+      after the callbacks that record an epoch (`CSVLogger`): a stop or a
+      kill between the two then never leaves a backup of an epoch whose
+      record was not written (the resumed history would skip it).
 
     Args:
         backup_dir: where the backups live.
@@ -104,8 +108,19 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         self.on_restore = on_restore
         self.log = log
         self._last_save = None
+        self._deferred = False
         self.saves = 0
         self.restored_epoch = 0
+
+    def saver(self):
+        """A callback that saves the backups in this one's place.
+
+        This callback then only restores (at the start of training); the
+        returned one saves at the end of every epoch, wherever it stands in
+        the list of callbacks.
+        """
+        self._deferred = True
+        return _Saver(self)
 
     # Restoring ---------------------------------------------------------
     def on_train_begin(self, logs=None):
@@ -154,6 +169,11 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
 
     # Saving ------------------------------------------------------------
     def on_epoch_end(self, epoch, logs=None):
+        if not self._deferred:
+            self.save_epoch(epoch)
+
+    def save_epoch(self, epoch):
+        """End of `epoch`: save, unless the last save is too recent."""
         self._current_epoch = epoch + 1
         self._last_batch_seen = 0
         now = time.monotonic()
@@ -169,3 +189,14 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
                      what="the backup")
         for _, path in backups(self.backup_dir)[self.keep:]:
             os.remove(path)
+
+
+class _Saver(keras.callbacks.Callback):
+    """`BackupAndRestore.saver()`: the saving half of a backup."""
+
+    def __init__(self, backup):
+        super().__init__()
+        self.backup = backup
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.backup.save_epoch(epoch)

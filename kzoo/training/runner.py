@@ -220,13 +220,15 @@ def _fit(model, plan, windows, stage, verbose, callbacks, fit_kwargs,
         StopOnSignal(),  # first: Keras swallows a Ctrl-C mid-batch
         backup,  # before the others start: it rewinds the history
         keras.callbacks.TerminateOnNaN(),
+        *training,  # before the records: they log `val_rollout`
         keras.callbacks.CSVLogger(
             os.path.join(stage.path, HISTORY_FILE), append=True
         ),
         tensorboard(os.path.join(stage.path, "logs")),
-        *training,
         keras.callbacks.LambdaCallback(
             on_epoch_end=lambda epoch, logs: stage.save_progress()),
+        # Last: a backup claims an epoch only once it is recorded.
+        backup.saver(),
         *callbacks,
     ]
     if instrument is not None:

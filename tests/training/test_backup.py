@@ -57,6 +57,28 @@ def test_saves_are_atomic_named_by_epoch_and_rotated(tmp_path, rng):
         "epoch-000004.weights.h5", "epoch-000005.weights.h5"]
 
 
+def test_a_saver_saves_where_it_stands_in_the_callbacks(tmp_path, rng):
+    # The saver after the stop: the stopped epoch (2) has no backup.
+    folder = str(tmp_path / "b")
+    backup = BackupAndRestore(folder, interval_s=0, keep=5)
+    x, y = _data(rng)
+
+    def stop(epoch, logs):
+        if epoch == 2:
+            raise _Stop()
+
+    with pytest.raises(_Stop):
+        _model().fit(x, y, epochs=5, verbose=0, callbacks=[
+            backup, keras.callbacks.LambdaCallback(on_epoch_end=stop),
+            backup.saver()])
+    assert sorted(os.listdir(folder)) == [
+        "epoch-000001.weights.h5", "epoch-000002.weights.h5"]
+    resumed = BackupAndRestore(folder, interval_s=0)
+    _model().fit(x, y, epochs=3, verbose=0,
+                 callbacks=[resumed, resumed.saver()])
+    assert resumed.restored_epoch == 2 and resumed.saves == 1
+
+
 def test_resumes_from_the_newest_backup(tmp_path, rng):
     folder = str(tmp_path / "b")
     with pytest.raises(_Stop):

@@ -106,10 +106,37 @@ def test_interrupted_run_resumes(tmp_path, series, monkeypatch):
 
     monkeypatch.setattr(runner, "tensorboard", lambda d: Record())
     metrics = training.execute(plan, series, verbose=0, backup_interval_s=0)
-    assert seen == [2]  # epochs 0 and 1 were restored, not re-run
+    # Epoch 0 was restored, not re-run; epoch 1 stopped before its backup.
+    assert seen == [1, 2]
     assert not os.path.exists(plan.staging_dir)
     history = pd.read_csv(os.path.join(metrics["run_dir"], "history.csv"))
     assert list(history["epoch"]) == [0, 1, 2]
+
+
+@pytest.mark.slow
+def test_a_stop_before_an_epoch_is_recorded_leaves_no_backup_of_it(
+        tmp_path, series, monkeypatch):
+    # A Ctrl-C can land anywhere in the epoch's end. Saved before the
+    # history row, the backup of epoch 1 made the resumed history skip it
+    # (CI of stop 39: epochs 1, 2, ... after a stop in the first epoch).
+    plan = training.plan_run("vqlnmlp", {"time_steps": 16, "epochs": 3},
+                             series, out=str(tmp_path))
+    write_row = keras.callbacks.CSVLogger.on_epoch_end
+
+    def stop_before_row_1(self, epoch, logs=None):
+        if epoch == 1:
+            raise _Interrupt()
+        write_row(self, epoch, logs)
+
+    monkeypatch.setattr(keras.callbacks.CSVLogger, "on_epoch_end",
+                        stop_before_row_1)
+    with pytest.raises(_Interrupt):
+        training.execute(plan, series, verbose=0, backup_interval_s=0)
+    monkeypatch.undo()
+    metrics = training.execute(plan, series, verbose=0, backup_interval_s=0)
+    history = pd.read_csv(os.path.join(metrics["run_dir"], "history.csv"))
+    assert list(history["epoch"]) == [0, 1, 2]
+    assert metrics["attempts"] == 2
 
 
 def test_results_table_and_file(tmp_path, series):
@@ -290,3 +317,12 @@ def test_a_tail_loss_run_trains_on_its_tail_and_loads(tmp_path, series):
                        r"integer in \[0, 16\]"):
         training.plan_run("vqcache", {**hp, "loss_positions": 17}, series,
                           out=str(tmp_path))
+
+
+def test_the_rollout_validation_is_in_the_history(tmp_path, series):
+    plan = training.plan_run("linear", {"time_steps": 16, "epochs": 2,
+                                        "rollout": 5}, series,
+                             out=str(tmp_path))
+    metrics = training.execute(plan, series, verbose=0)
+    history = pd.read_csv(os.path.join(metrics["run_dir"], "history.csv"))
+    assert np.isfinite(history["val_rollout"]).all() and len(history) == 2
