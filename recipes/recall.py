@@ -247,7 +247,7 @@ def codes_sweep(args):
     grid, skipped = codes.cells(
         int_list(args.codes or codes.DEFAULT_CODES, "--codes"),
         int_list(args.heads or codes.DEFAULT_HEADS, "--heads"), task.window,
-        {**models.spec(codes.MODEL).defaults, **settings}["key"])
+        settings)
     log = _log(args)
     for (head, size), why in skipped.items():
         log(f"H={head} S={size}: not measured ({why})")

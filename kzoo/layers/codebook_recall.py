@@ -21,6 +21,12 @@ from kzoo.layers.checks import check_int
 MAX_KEY = 2 ** 31
 
 
+def sortable(num_codes, length):
+    """Whether codes `< num_codes` over `length` steps fit the int32 sort
+    keys (`num_codes * length < MAX_KEY`)."""
+    return num_codes * length < MAX_KEY
+
+
 def codes_per_head(levels, n_head, key_width):
     """Codes `S = levels ** (key_width / n_head)` of one head."""
     return levels ** (key_width // n_head)
@@ -153,7 +159,7 @@ class CodebookRecall(keras.layers.Layer):
                 f"`n_head` must divide the key width K={width}. Received: "
                 f"n_head={self.n_head}")
         length = key_shape[1]
-        if length is not None and self.num_codes(width) * length >= MAX_KEY:
+        if length is not None and not sortable(self.num_codes(width), length):
             raise ValueError(
                 f"CodebookRecall: codes S={self.num_codes(width)} times "
                 f"steps T={length} must be below 2^31 (int32 sort keys); "

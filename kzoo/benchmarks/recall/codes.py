@@ -26,8 +26,8 @@ from kzoo.benchmarks.recall import measure
 from kzoo.benchmarks.recall.ceiling import cell
 from kzoo.errors import UsageError
 from kzoo.eval.tables import markdown_table
-from kzoo.layers.codebook_recall import MAX_KEY
 from kzoo.layers.codebook_recall import codes_per_head
+from kzoo.layers.codebook_recall import sortable
 from kzoo.storage import write_file
 from kzoo.storage import write_json
 
@@ -45,20 +45,27 @@ def levels(codes, heads, key):
         level, heads, key) == codes else None
 
 
-def cells(codes, heads, window, key=None):
-    """`(cells, skipped)`: `(H, S, L)` of every pair that `vqrecall` can
-    hold, and a reason for each `(H, S)` it cannot."""
-    key = key or models.spec(MODEL).defaults["key"]
+def key_width(settings=None):
+    """The values of `vqrecall`'s key under the `--set` settings."""
+    return {**models.spec(MODEL).defaults, **(settings or {})}["key"]
+
+
+def cells(codes, heads, window, settings=None):
+    """`(cells, skipped)`: `(H, S, L)` of every pair that `vqrecall` (with
+    the `--set` settings) can hold, and a reason for each `(H, S)` it
+    cannot."""
+    key = key_width(settings)
     kept, skipped = [], {}
     for head in heads:
         for size in codes:
             level = levels(size, head, key)
-            if level is None:
+            if key % head:
                 skipped[head, size] = (
-                    f"S={size} is not L^{key // head} for an integer L >= 2"
-                    if key % head == 0 else
                     f"H={head} does not divide the key's {key} values")
-            elif size * window >= MAX_KEY:
+            elif level is None:
+                skipped[head, size] = (
+                    f"S={size} is not L^{key // head} for an integer L >= 2")
+            elif not sortable(size, window):
                 skipped[head, size] = f"S x W = {size * window} >= 2^31"
             else:
                 kept.append((head, size, level))
@@ -72,22 +79,24 @@ def cells(codes, heads, window, key=None):
 def sweep(task, grid, seeds, epochs, out, settings=None, log=print):
     """`{(H, S): {"trained": [NMSE per seed], "ceiling": [...] or
     reason}}` for every `(H, S, L)` of `grid`."""
-    results, began = {}, time.perf_counter()
+    results, began, worked = {}, time.perf_counter(), 0
+    key = key_width(settings)
     for i, (head, size, level) in enumerate(grid):
         hp = {**(settings or {}), "n_head": head, "levels": level,
               "epochs": epochs}
-        trained = [measure.content_run(
+        runs = [measure.content_run(
             MODEL, hp, seed, os.path.join(out, "codes"), task,
-            log=lambda *a: None)["nmse"] for seed in range(seeds)]
-        try:
-            ceiling = [measure.content_ceiling(task, size, head, seed)[
-                "nmse"] for seed in range(seeds)]
-        except UsageError as error:
-            ceiling = str(error)
+            log=lambda *a: None) for seed in range(seeds)]
+        trained = [run["nmse"] for run in runs]
+        # A resumed sweep's reused cells cost nothing: not in the estimate.
+        worked += not all(run.get("reused") for run in runs)
+        scores, reason = measure.content_ceilings(task, size, head, seeds,
+                                                  key)
+        ceiling = reason or [score["nmse"] for score in scores]
         results[head, size] = {"levels": level, "trained": trained,
                                "ceiling": ceiling}
         spent = time.perf_counter() - began
-        left = spent / (i + 1) * (len(grid) - i - 1) / 60
+        left = spent / max(worked, 1) * (len(grid) - i - 1) / 60
         log(f"[{i + 1}/{len(grid)}] H={head} S={size} (L={level}): "
             f"trained {cell(trained)}, ceiling "
             f"{cell(ceiling) if isinstance(ceiling, list) else '-'} "

@@ -24,6 +24,7 @@ from kzoo.benchmarks.recall.peers import NearestKeyRead
 from kzoo.benchmarks.recall.peers import VQCacheCeiling
 from kzoo.benchmarks.recall.peers import WindowAR
 from kzoo.benchmarks.recall.peers import seasonal_naive
+from kzoo.errors import UsageError
 from kzoo.eval.forecast import next_values
 from kzoo.eval.metrics import nmse
 from kzoo.eval.run_dir import load_run
@@ -189,19 +190,31 @@ def taylor_peers(lookback, task):
             "ar": ar.score(z, held), "ar_ridge": ar.ridge}
 
 
-def content_ceiling(task, num_codes=None, n_head=1, seed=0):
+def content_ceiling(task, num_codes=None, n_head=1, seed=0, key=None):
     """`content_scores` of `peers.VQCacheCeiling` (`S = num_codes` rows
     per head), or of `peers.NearestKeyRead` (`num_codes=None`: keys not
     quantised); the scale fitted on the training part's scored positions.
+    `key`: the values the read's key holds (default the task's).
     """
+    key = key or task.key
     values = task.series().values
     z = data.ZScore.fit(values).transform(values)
     train, _ = _val_targets(len(z), task.window)
     positions, _ = task.scored()
     fit_on = positions[positions <= train[-1]]
     if num_codes is None:
-        peer = NearestKeyRead(task.window, task.key)
+        peer = NearestKeyRead(task.window, key)
     else:
-        peer = VQCacheCeiling(task.window, task.key, num_codes, n_head,
-                              seed)
+        peer = VQCacheCeiling(task.window, key, num_codes, n_head, seed)
     return content_scores(peer.fit(z, fit_on).predict, z, task)
+
+
+def content_ceilings(task, num_codes, n_head, seeds, key=None):
+    """`content_ceiling` drawn with seeds `0 .. seeds - 1`: `(scores per
+    seed, None)`, or `(None, reason)` where the task has fewer training
+    keys than codes to draw."""
+    try:
+        return [content_ceiling(task, num_codes, n_head, seed, key)
+                for seed in range(seeds)], None
+    except UsageError as error:
+        return None, str(error)

@@ -22,7 +22,6 @@ import time
 
 from kzoo import models
 from kzoo.benchmarks.recall import measure
-from kzoo.errors import UsageError
 from kzoo.layers.codebook_recall import codes_per_head
 
 #: The LSTM's grid: every learning rate with every epoch count.
@@ -202,22 +201,23 @@ class Suite:
         """The hard-VQ ceiling at `vqrecall`'s heads and codes: one row,
         or none (logged) where the task has fewer training keys than
         codes to draw."""
-        heads, codes = recall_codes(self.settings)
+        heads, codes, key = recall_codes(self.settings)
         name = f"hard-VQ cache ceiling, {heads} x {codes}"
-        try:
-            scores = measure.content_ceiling(self.task, codes, heads)
-        except UsageError as error:
-            self.log(f"no {name!r} row: {error}")
+        scores, reason = measure.content_ceilings(self.task, codes, heads, 1,
+                                                  key)
+        if reason:
+            self.log(f"no {name!r} row: {reason}")
             return []
-        return [{"model": name, "x": size, **scores}]
+        return [{"model": name, "x": size, **scores[0]}]
 
 
 def recall_codes(settings):
-    """`(heads, codes per head)` of `vqrecall` with the `--set` settings."""
+    """`(heads, codes per head, key values)` of `vqrecall` with the
+    `--set` settings."""
     hp = models.spec("vqrecall").defaults
     hp = {**hp, **{k: v for k, v in settings.items() if k in hp}}
     return hp["n_head"], codes_per_head(hp["levels"], hp["n_head"],
-                                        hp["key"])
+                                        hp["key"]), hp["key"]
 
 
 def _key(value):
