@@ -116,8 +116,8 @@ def section(results):
              table(results), ""]
     chosen = [t for t in results["tuning"] if t.get("chosen")]
     if chosen:
-        picks = "; ".join(f"{t['x']}: lr={t['lr']:g}, epochs={t['epochs']}"
-                          for t in chosen)
+        picks = "; ".join(f"{t['x']}: lr={t['lr']:g}, epochs="
+                          f"{t.get('kept', t['epochs'])}" for t in chosen)
         lines += [f"LSTM settings chosen on validation ({AXES[kind]}: "
                   f"settings): {picks}.", ""]
     lines += [f"![{kind}](recall_{kind}.png)", ""]

@@ -98,7 +98,8 @@ def test_set_reaches_every_model_that_has_the_key(tmp_path):
     assert plan.candidates("linear") == [{"epochs": 3, "lr": 0.01}]
     # The LSTM's grid wins over --set where it tunes.
     grid = plan.candidates("lstm")
-    assert len(grid) == 6 and {c["lr"] for c in grid} == {1e-3, 3e-3, 1e-2}
+    assert len(grid) == 3 and {c["lr"] for c in grid} == {1e-3, 3e-3, 1e-2}
+    assert {(c["epochs"], c["patience"]) for c in grid} == {(30, 5)}
     plan.check()
     assert not (tmp_path / "lag").exists()
 
