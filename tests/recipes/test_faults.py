@@ -91,14 +91,17 @@ def test_signals_twins_and_waiting(csv, tmp_path):
     """Ctrl-C (even when inherited ignored), SIGTERM, a twin, a waiter."""
     out = tmp_path / "runs"
     command = _command(csv, out, 5000)
-    # Ctrl-C while the first epoch compiles: the interpreter's shutdown
-    # with the backend's threads mid-work crashed (exit 139, issue 27 #13).
+    # Ctrl-C as the first epoch starts (while JAX or TensorFlow compile):
+    # the interpreter's shutdown with the backend's threads mid-work crashed
+    # (exit 139, issue 27 #13). How far the run got before the signal
+    # lands depends on the machine (a fast one finishes an epoch in well
+    # under a second, CI stop 40), so only the clean exit is asserted; the
+    # runs below resume from wherever it stopped.
     early = _start(command)
     try:
         _wait_for(lambda: _staging(out) and os.path.isfile(os.path.join(
             _staging(out), "attempts.json")), early, what="the run to start")
-        time.sleep(0.5)
-        assert _epochs_logged(out) == 0
+        time.sleep(0.2)
         early_errors = _interrupt(early)
     finally:
         early.kill()
