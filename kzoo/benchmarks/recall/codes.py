@@ -37,32 +37,36 @@ MODEL = "vqrecall"
 
 
 def levels(codes, heads, key):
-    """The bins `L >= 2` with `L ** (key / heads) == codes`, or `None`."""
-    if key % heads:
-        return None
+    """The bins `L >= 2` with `L ** (key / heads) == codes`, or `None`
+    (`heads` divides `key`)."""
     level = round(codes ** (heads / key))
     return level if level >= 2 and codes_per_head(
         level, heads, key) == codes else None
 
 
-def key_width(settings=None):
-    """The values of `vqrecall`'s key under the `--set` settings."""
-    return {**models.spec(MODEL).defaults, **(settings or {})}["key"]
+def recall_codes(settings=None):
+    """`(heads, codes per head, key values)` of `vqrecall` under the
+    `--set` settings (those that are not `vqrecall`'s are ignored)."""
+    hp = models.spec(MODEL).defaults
+    hp = {**hp, **{k: v for k, v in (settings or {}).items() if k in hp}}
+    return hp["n_head"], codes_per_head(hp["levels"], hp["n_head"],
+                                        hp["key"]), hp["key"]
 
 
 def cells(codes, heads, window, settings=None):
     """`(cells, skipped)`: `(H, S, L)` of every pair that `vqrecall` (with
     the `--set` settings) can hold, and a reason for each `(H, S)` it
     cannot."""
-    key = key_width(settings)
+    key = recall_codes(settings)[2]
     kept, skipped = [], {}
     for head in heads:
         for size in codes:
-            level = levels(size, head, key)
             if key % head:
                 skipped[head, size] = (
                     f"H={head} does not divide the key's {key} values")
-            elif level is None:
+                continue
+            level = levels(size, head, key)
+            if level is None:
                 skipped[head, size] = (
                     f"S={size} is not L^{key // head} for an integer L >= 2")
             elif not sortable(size, window):
@@ -80,7 +84,7 @@ def sweep(task, grid, seeds, epochs, out, settings=None, log=print):
     """`{(H, S): {"trained": [NMSE per seed], "ceiling": [...] or
     reason}}` for every `(H, S, L)` of `grid`."""
     results, began, worked = {}, time.perf_counter(), 0
-    key = key_width(settings)
+    key = recall_codes(settings)[2]
     for i, (head, size, level) in enumerate(grid):
         hp = {**(settings or {}), "n_head": head, "levels": level,
               "epochs": epochs}

@@ -107,9 +107,14 @@ def section(results):
     settings = ", ".join(f"{k}={v}" for k, v in results["settings"].items())
     overrides = ", ".join(f"{k}={json.dumps(v)}" for k, v in
                           results.get("overrides", {}).items())
+    tuned = {t["model"] for t in results["tuning"]}
+    if tuned and tuned >= set(results["models"]):
+        epochs = "epochs chosen on validation (below)"
+    else:
+        epochs = f"{results['epochs']} epoch(s)" + (
+            " (the LSTM's chosen below)" if tuned else "")
     lines = [f"## {TITLES[kind]}", "",
-             f"{results['seeds']} seed(s), {results['epochs']} epoch(s)"
-             + (" (the LSTM's chosen below)" if results["tuning"] else "")
+             f"{results['seeds']} seed(s), {epochs}"
              + f"; task settings: {settings}"
              + (f"; model settings (--set): {overrides}" if overrides
                 else "") + ".", "",

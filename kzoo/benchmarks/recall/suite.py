@@ -25,7 +25,7 @@ import time
 
 from kzoo import models
 from kzoo.benchmarks.recall import measure
-from kzoo.layers.codebook_recall import codes_per_head
+from kzoo.benchmarks.recall.codes import recall_codes
 
 #: The LSTM's grid: every combination is a candidate; with `patience`,
 #: `epochs` is the most a fit trains, and it keeps its best epoch.
@@ -215,15 +215,6 @@ class Suite:
             self.log(f"no {name!r} row: {reason}")
             return []
         return [{"model": name, "x": size, **scores[0]}]
-
-
-def recall_codes(settings):
-    """`(heads, codes per head, key values)` of `vqrecall` with the
-    `--set` settings."""
-    hp = models.spec("vqrecall").defaults
-    hp = {**hp, **{k: v for k, v in settings.items() if k in hp}}
-    return hp["n_head"], codes_per_head(hp["levels"], hp["n_head"],
-                                        hp["key"]), hp["key"]
 
 
 def _key(value):

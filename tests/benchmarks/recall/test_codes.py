@@ -19,7 +19,10 @@ def test_cells_keep_what_vqrecall_holds_and_say_why_not():
 
 
 def test_a_key_set_by_the_user_sets_the_cells_and_the_ceiling():
-    assert codes.key_width() == 8 and codes.key_width({"key": 4}) == 4
+    assert codes.recall_codes() == (4, 16384, 8)
+    assert codes.recall_codes({"levels": 4, "n_head": 2, "lr": 1.0}) == (
+        2, 256, 8)
+    assert codes.recall_codes({"key": 4})[2] == 4
     kept, _ = codes.cells([16], [2], 512, {"key": 4, "lr": 0.1})
     assert kept == [(2, 16, 4)]  # 4 bins ** (4 / 2) values per head
     with pytest.raises(UsageError, match="no \\(--heads, --codes\\) pair"):

@@ -19,3 +19,23 @@ def test_a_peer_at_zero_is_named_not_drawn(tmp_path, monkeypatch):
     assert "exact read: 0 at every x (not drawn)" in labels
     assert "AR" in labels and "m" in labels
     assert not any(label.startswith("floor") for label in labels)
+
+
+def _lag_results(models, tuning):
+    rows = [{"model": m, "x": 8, "seed": 0, "nmse": 0.06, "params": 10}
+            for m in models]
+    return {"task": "lag", "floor": 0.0591, "seeds": 1, "epochs": 50,
+            "models": models, "rows": rows, "peers": [], "tuning": tuning,
+            "settings": {"a": 0.97}, "overrides": {}}
+
+
+def test_the_header_gives_the_epochs_that_ran():
+    tuned = [{"model": "lstm", "x": 8, "lr": 0.003, "epochs": 30,
+              "kept": 18, "score": 0.06, "chosen": True}]
+    only = report.section(_lag_results(["lstm"], tuned))
+    assert "1 seed(s), epochs chosen on validation (below)" in only
+    assert "50 epoch" not in only
+    both = report.section(_lag_results(["vqcache", "lstm"], tuned))
+    assert "1 seed(s), 50 epoch(s) (the LSTM's chosen below)" in both
+    untuned = report.section(_lag_results(["vqcache"], []))
+    assert "1 seed(s), 50 epoch(s);" in untuned
