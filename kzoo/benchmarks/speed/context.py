@@ -7,7 +7,8 @@ T = 512 ... 8192 (`shapes.CONTEXT`) for the codebook cache over time
 `(T, T)` token-mixing kernels make it quadratic) and the LSTM (sequential
 in T), each at width 64 (`d_model`, or the LSTM's `units`). Each
 configuration runs in a fresh child process (`step`), so its peak RSS is
-its own; `ratios` reports how each model's step time grows from
+its own, and its step is the median of several timed steps; `ratios`
+reports how each model's step time grows from
 T = 1024 to 8192 (8x is linear).
 
     KERAS_BACKEND=jax python -m kzoo.benchmarks.speed.context \\
@@ -81,12 +82,21 @@ def allocator(environ=None, backend=None):
     return name
 
 
-def step(name, length, batch=CONTEXT["batch"], repeats=2):
+def step(name, length, batch=CONTEXT["batch"], repeats=3, min_seconds=2.0,
+         max_repeats=20):
     """One model's train step at `length` tokens: a row (dict).
 
-    After one warm-up step (compilation), times `repeats` steps. Call in a
+    After one warm-up step (compilation), times steps one by one: at
+    least `repeats`, and more (at most `max_repeats`) until `min_seconds`
+    have passed. `step_ms` is their median, `step_ms_min` and
+    `step_ms_max` their spread: a short step of a fresh process moves by
+    tens of percent from one step to the next on a CPU, and the median of
+    several is what a ratio of two lengths can be read against. Call in a
     fresh process for a meaningful peak RSS.
     """
+    if not 1 <= repeats <= max_repeats:
+        raise ValueError(f"repeats={repeats} must be in [1, max_repeats="
+                         f"{max_repeats}]")
     spec = models.spec(name)
     hparams = {**spec.defaults, **_width(name), "time_steps": length}
     if "max_length" in spec.defaults:
@@ -100,13 +110,18 @@ def step(name, length, batch=CONTEXT["batch"], repeats=2):
     start = time.perf_counter()
     model.train_on_batch(x, y)
     warm_up = time.perf_counter() - start
-    start = time.perf_counter()
-    for _ in range(repeats):
+    times, began = [], time.perf_counter()
+    while len(times) < repeats or (
+            len(times) < max_repeats
+            and time.perf_counter() - began < min_seconds):
+        start = time.perf_counter()
         model.train_on_batch(x, y)
-    step_ms = 1000 * (time.perf_counter() - start) / repeats
+        times.append(1000 * (time.perf_counter() - start))
     return {"model": name, "time_steps": length, "batch": batch,
             "params": int(model.count_params()), "warm_up_s": warm_up,
-            "step_ms": step_ms, "repeats": repeats,
+            "step_ms": float(np.median(times)),
+            "step_ms_min": min(times), "step_ms_max": max(times),
+            "repeats": len(times),
             "peak_rss_mb": (resource.getrusage(resource.RUSAGE_SELF)
                             .ru_maxrss / 1024),
             "device_mb": kzoo_backend.device_peak_memory_mb(),

@@ -62,7 +62,8 @@ def tables(results):
             ["backend", "model", "time_steps", "steps", "seconds", "steps/s"],
             rows)
     rows = [(r["backend"], t["model"], t["time_steps"], t.get("params", "-"),
-             _f(t.get("step_ms")), _f(t.get("peak_rss_mb"), 4),
+             _f(t.get("step_ms")), _spread(t), t.get("repeats", "-"),
+             _f(t.get("peak_rss_mb"), 4),
              _f(t.get("device_mb")), t.get("skipped") or _unusual(
                  t.get("allocator")))
             for r in results for t in r.get("context", [])]
@@ -74,12 +75,20 @@ def tables(results):
                   for name, (step, memory) in context.ratios(
                       r.get("context", [])).items()]
         out["context"] = _table(
-            ["backend", "model", "T", "params", "step ms", "peak RSS MiB",
-             "device MiB", "note"], rows) + (
+            ["backend", "model", "T", "params", "step ms (median)",
+             "min-max", "steps timed", "peak RSS MiB", "device MiB",
+             "note"], rows) + (
             "\n\nGrowth from T = 1024 to 8192 (8 is linear):\n\n"
             + _table(["backend", "model", "step time x", "peak RSS x"],
                      growth) if growth else "")
     return out
+
+
+def _spread(row):
+    """`min-max` of a row's timed steps, or `-` (rows before the median)."""
+    if row.get("step_ms_min") is None:
+        return "-"
+    return f"{_f(row['step_ms_min'])}-{_f(row['step_ms_max'])}"
 
 
 def _unusual(allocator):

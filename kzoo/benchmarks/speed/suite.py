@@ -49,6 +49,8 @@ def worker_config(args, out):
         "context_models": list(context.MODELS),
         "context_lengths": list(shapes.CONTEXT_LENGTHS),
         "context_timeout_s": 900,
+        # Each step the median of at least 3, timed for at least 2 s.
+        "context_min_seconds": 2.0,
         "out": os.path.join(os.path.abspath(out), "runs"),
     }
     if args.quick:
@@ -60,7 +62,7 @@ def worker_config(args, out):
             rollout_steps=20,
             overrides={"time_steps": 32}, scaling_in_process=True,
             context_models=["lstm"], context_lengths=[32, 64],
-            context_in_process=True,
+            context_in_process=True, context_min_seconds=0.0,
         )
     return config
 

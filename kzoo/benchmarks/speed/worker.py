@@ -78,7 +78,8 @@ def _context(config):
             if stopped:
                 rows.append({**row, "skipped": stopped})
                 continue
-            kwargs = {"name": name, "length": length}
+            kwargs = {"name": name, "length": length,
+                      "min_seconds": config["context_min_seconds"]}
             try:
                 if config.get("context_in_process"):
                     row.update(context.step(**kwargs))

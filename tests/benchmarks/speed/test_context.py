@@ -13,12 +13,22 @@ from helpers import ONCE
 
 
 def test_a_step_row_reports_time_memory_and_the_shape():
-    row = context.step("linear", 64, batch=4, repeats=1)
+    row = context.step("linear", 64, batch=4, repeats=2, min_seconds=0.0)
     assert row["model"] == "linear" and row["time_steps"] == 64
     assert row["batch"] == 4 and row["params"] > 0
+    assert row["repeats"] == 2  # no time asked for past the two steps
+    assert row["step_ms_min"] <= row["step_ms"] <= row["step_ms_max"]
     assert row["step_ms"] > 0 and row["peak_rss_mb"] > 0
     assert row["allocator"] == context.allocator(
         backend=keras.backend.backend())
+
+
+def test_steps_are_timed_until_the_time_asked_for_or_the_cap():
+    row = context.step("linear", 16, batch=2, repeats=1, min_seconds=60.0,
+                       max_repeats=4)
+    assert row["repeats"] == 4  # the cap, long before a minute
+    with pytest.raises(ValueError, match="repeats=5 must be in"):
+        context.step("linear", 16, repeats=5, max_repeats=4)
 
 
 def test_the_allocator_is_named_from_the_environment():

@@ -24,6 +24,7 @@ def test_a_context_length_past_the_limit_skips_the_longer_ones(monkeypatch):
 
     def run(module, config, timeout=None):
         calls.append((config["name"], config["length"], timeout))
+        assert config["min_seconds"] == 0.5
         if config["length"] == 1024:
             raise child.ChildFailed("stopped after the 5 s limit", None, "")
         return {"step_ms": 1.0, "peak_rss_mb": 1.0}
@@ -31,7 +32,8 @@ def test_a_context_length_past_the_limit_skips_the_longer_ones(monkeypatch):
     monkeypatch.setattr(child, "run", run)
     rows = worker._context({"context_models": ["vqmixer"],
                             "context_lengths": [512, 1024, 2048],
-                            "context_timeout_s": 5})
+                            "context_timeout_s": 5,
+                            "context_min_seconds": 0.5})
     assert calls == [("vqmixer", 512, 5), ("vqmixer", 1024, 5)]
     assert rows[0]["step_ms"] == 1.0
     assert "stopped after the 5 s limit" in rows[1]["skipped"]
