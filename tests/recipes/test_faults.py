@@ -43,13 +43,22 @@ def _command(csv, out, epochs, *extra, model="vqlnmlp"):
 
 def _start(command, ignore_sigint=False):
     """A recipe in the background; optionally as a shell's `&` job would
-    start it: with SIGINT ignored."""
-    def setup():
+    start it: with SIGINT ignored.
+
+    The child inherits the ignored SIGINT through `exec`; the parent
+    ignores it only while it starts the child. No `preexec_fn`: it makes
+    `subprocess` fork a process with JAX's threads running (JAX warns
+    that this can deadlock).
+    """
+    previous = (signal.signal(signal.SIGINT, signal.SIG_IGN)
+                if ignore_sigint else None)
+    try:
+        return subprocess.Popen(command, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ))
+    finally:
         if ignore_sigint:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return subprocess.Popen(command, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            preexec_fn=setup, env=dict(os.environ))
+            signal.signal(signal.SIGINT, previous)
 
 
 def _wait_for(predicate, process, timeout=180, what="the condition"):
