@@ -57,8 +57,9 @@ def _start(command, ignore_sigint=False):
                                 stderr=subprocess.PIPE, text=True,
                                 env=dict(os.environ))
     finally:
-        if ignore_sigint:
-            signal.signal(signal.SIGINT, previous)
+        if ignore_sigint:  # `None`: a handler not set from Python
+            signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None
+                          else previous)
 
 
 def _wait_for(predicate, process, timeout=180, what="the condition"):
@@ -104,8 +105,9 @@ def test_signals_twins_and_waiting(csv, tmp_path):
     # the interpreter's shutdown with the backend's threads mid-work crashed
     # (exit 139, issue 27 #13). How far the run got before the signal
     # lands depends on the machine (a fast one finishes an epoch in well
-    # under a second, CI stop 40), so only the clean exit is asserted; the
-    # runs below resume from wherever it stopped.
+    # under a second, CI stop 40; on a slow one the signal lands while the
+    # backend compiles), so only the clean exit is asserted; the runs below
+    # resume from wherever it stopped.
     early = _start(command)
     try:
         _wait_for(lambda: _staging(out) and os.path.isfile(os.path.join(
@@ -114,10 +116,13 @@ def test_signals_twins_and_waiting(csv, tmp_path):
         early_errors = _interrupt(early)
     finally:
         early.kill()
+    base = _epochs_logged(out)  # what the early run left
     first = _start(command, ignore_sigint=True)  # as a shell's `&` job
     waiter = None
     try:
-        _wait_for(lambda: _epochs_logged(out) >= 2, first, what="2 epochs")
+        # Two epochs of its own: it holds the run's lock.
+        _wait_for(lambda: _epochs_logged(out) >= base + 2, first,
+                  what="2 epochs")
         twin = subprocess.run(command, capture_output=True, text=True,
                               timeout=300)
         waiter = _start(command + ["--wait"])

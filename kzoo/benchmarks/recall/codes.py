@@ -39,6 +39,8 @@ MODEL = "vqrecall"
 def levels(codes, heads, key):
     """The bins `L >= 2` with `L ** (key / heads) == codes`, or `None`.
     `heads` must divide `key` (`cells` checks it first)."""
+    if key % heads:
+        raise ValueError(f"heads={heads} does not divide key={key}")
     level = round(codes ** (heads / key))
     return level if level >= 2 and codes_per_head(
         level, heads, key) == codes else None

@@ -87,8 +87,8 @@ def step(name, length, batch=CONTEXT["batch"], repeats=3, min_seconds=2.0,
     """One model's train step at `length` tokens: a row (dict).
 
     After one warm-up step (compilation), times steps one by one: at
-    least `repeats`, and more (at most `max_repeats`) until `min_seconds`
-    have passed. `step_ms` is their median, `step_ms_min` and
+    least `repeats`, and more until `min_seconds` have passed or
+    `max_repeats` steps were timed. `step_ms` is their median, `step_ms_min` and
     `step_ms_max` their spread: a short step of a fresh process moves by
     tens of percent from one step to the next on a CPU, and the median of
     several is what a ratio of two lengths can be read against. Call in a

@@ -76,7 +76,7 @@ def tables(results):
                       r.get("context", [])).items()]
         out["context"] = _table(
             ["backend", "model", "T", "params", "step ms (median)",
-             "min-max", "steps timed", "peak RSS MiB", "device MiB",
+             "min to max", "steps timed", "peak RSS MiB", "device MiB",
              "note"], rows) + (
             "\n\nGrowth from T = 1024 to 8192 (8 is linear):\n\n"
             + _table(["backend", "model", "step time x", "peak RSS x"],
@@ -85,10 +85,13 @@ def tables(results):
 
 
 def _spread(row):
-    """`min-max` of a row's timed steps, or `-` (rows before the median)."""
+    """`min to max` of a row's timed steps (ms), or `-` (rows written
+    before steps were timed one by one)."""
     if row.get("step_ms_min") is None:
         return "-"
-    return f"{_f(row['step_ms_min'])}-{_f(row['step_ms_max'])}"
+    low, high = row["step_ms_min"], row["step_ms_max"]
+    digits = ".0f" if low >= 10 else ".3g"
+    return f"{low:{digits}} to {high:{digits}}"
 
 
 def _unusual(allocator):

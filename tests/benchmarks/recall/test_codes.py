@@ -16,6 +16,9 @@ def test_cells_keep_what_vqrecall_holds_and_say_why_not():
     assert skipped[1, 16] == "S=16 is not L^8 for an integer L >= 2"
     assert skipped[2, 2 ** 24] == f"S x W = {2 ** 24 * 512} >= 2^31"
     assert sortable(2 ** 22, 511) and not sortable(2 ** 22, 512)
+    assert codes.levels(256, 2, 8) == 4 and codes.levels(100, 1, 8) is None
+    with pytest.raises(ValueError, match="heads=3 does not divide key=8"):
+        codes.levels(16, 3, 8)
 
 
 def test_a_key_set_by_the_user_sets_the_cells_and_the_ceiling():
