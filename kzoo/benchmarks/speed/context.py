@@ -42,6 +42,8 @@ from kzoo import models
 from kzoo.benchmarks.shapes import CONTEXT
 
 MODELS = ("vqcache", "vqrecall", "vqmixer", "lstm")
+#: How long `step` times steps for (seconds), once it has timed `repeats`.
+MIN_SECONDS = 2.0
 
 
 def _width(name):
@@ -82,8 +84,8 @@ def allocator(environ=None, backend=None):
     return name
 
 
-def step(name, length, batch=CONTEXT["batch"], repeats=3, min_seconds=2.0,
-         max_repeats=20):
+def step(name, length, batch=CONTEXT["batch"], repeats=3,
+         min_seconds=MIN_SECONDS, max_repeats=20):
     """One model's train step at `length` tokens: a row (dict).
 
     After one warm-up step (compilation), times steps one by one: at

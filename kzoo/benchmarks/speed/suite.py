@@ -49,9 +49,7 @@ def worker_config(args, out):
         "context_models": list(context.MODELS),
         "context_lengths": list(shapes.CONTEXT_LENGTHS),
         "context_timeout_s": 900,
-        # Each step the median of 3 to 20 timed steps, 2 s of them if
-        # 20 are not reached first.
-        "context_min_seconds": 2.0,
+        "context_min_seconds": context.MIN_SECONDS,
         "out": os.path.join(os.path.abspath(out), "runs"),
     }
     if args.quick:
