@@ -3,6 +3,8 @@
     KERAS_BACKEND=jax python recipes/study.py --out runs/study
     python recipes/study.py --quick --out /tmp/study
     python recipes/study.py --family mixer --variant product2 --vocab 2^10,2^20
+    python recipes/study.py --family cache --variant flat,product4 \
+        --recall-lags 256,1024
     python recipes/study.py --out runs/study --report-only   # tables so far
 
 Spread over machines (KerasTuner's variables; the same command everywhere,
@@ -80,9 +82,12 @@ def parser():
         "remedy buys most for least? For effective vocabularies 2^5 to 2^20 "
         "and each variant (flat table, product codebooks with 2 and 4 heads, "
         "cache hierarchy inc and dec, hierarchy of product levels), in the "
-        "per-token (vqlnpemlp-shaped) and time-mixing (vqmixer-shaped) "
-        "families, over --seeds seeds: val_mse_next and regressive MSE on "
-        "the reference series, the recall benchmark's largest K (mixers), "
+        "per-token (vqlnpemlp-shaped), time-mixing (vqmixer-shaped) and "
+        "time-cache (vqcache-shaped: flat and product heads, its codes on "
+        "the axis) families, over --seeds seeds: val_mse_next and "
+        "regressive MSE on the reference series, the fixed-lag recall NMSE "
+        "at each of the family's lags and the largest lag under 0.1 "
+        "(mixers and caches), the logistic map (per-token), "
         "parameters, rows stored, step time and peak memory; the LSTM at "
         "its reference settings as the line to beat. Writes OUT/study.md, "
         "OUT/study.csv, OUT/study_quality.png and OUT/study_cost.png; "
@@ -112,6 +117,13 @@ def parser():
                    help="epochs of every run (default "
                    f"{KZOO_TRAINING['epochs']} for the cells, the "
                    "LSTM's reference epochs for it; the best epoch kept)")
+    p.add_argument("--recall-lags",
+                   help="the fixed-lag recall's lags K (1 to 4096) in every "
+                   "family that recalls (default: "
+                   + "; ".join(f"{f} {','.join(map(str, p['lags']))} at "
+                               f"{p['epochs']} epochs"
+                               for f, p in study.RECALL.items())
+                   + ")")
     p.add_argument("--limit-minutes", type=float, default=10.0,
                    help="skip a cell whose one run is estimated longer")
     p.add_argument("--in-process", action="store_true",
@@ -143,6 +155,18 @@ def main(argv=None):
     variants = name_list("--variant", args.variant, design.VARIANTS)
     vocabs = vocab_list(args.vocab)
     quick = QUICK if args.quick else {}
+    if args.recall_lags is not None:
+        from kzoo.benchmarks.recall import tasks
+        from kzoo.recipes_cli import int_list
+
+        lags = int_list(args.recall_lags, "--recall-lags")
+        for lag in lags:
+            try:
+                tasks.LagTask().check(lag)
+            except UsageError as error:
+                raise UsageError(f"--recall-lags: {error}") from None
+        quick = {**quick, "cell": {**quick.get("cell", {}),
+                                   "recall_lags": sorted(lags)}}
     # Children and the JAX cache see the same folder whatever their cwd.
     out = os.path.abspath(args.out)
     if args.report_only and not os.path.isdir(os.path.join(out, "cells")):

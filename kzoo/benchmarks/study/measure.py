@@ -33,12 +33,13 @@ from kzoo.benchmarks.study import design
 from kzoo.eval import protocols
 from kzoo.eval.predict import evaluate_run
 from kzoo.storage import jsonable
+from kzoo.training.plan import available_memory
 from kzoo.training.plan import data_fingerprint
 
 # The version of what a result means: raise it whenever a change here or
 # in `design` changes what a cell measures, so that older results are not
 # mixed with newer ones (a study refuses them).
-VERSION = 3
+VERSION = 4
 
 
 def result_key(config):
@@ -51,13 +52,10 @@ def result_key(config):
     if config.get("epochs"):
         settings["epochs"] = config["epochs"]
     hparams = models.spec(name).hparams(**settings)
-    recall_plan = None
-    if _with_recall(config):
-        lags = list(config.get("recall_lags", design.RECALL_LAGS))
-        recall_plan = {
-            "lags": lags,
-            "epochs": config.get("recall_epochs", design.RECALL_EPOCHS),
-            "series": [_fingerprint(f"recall:{lag}") for lag in lags]}
+    recall_plan = _recall_plan(config)
+    if recall_plan is not None:
+        recall_plan["series"] = [_fingerprint(f"recall:{lag}")
+                                 for lag in recall_plan["lags"]]
     logistic_plan = None
     if _with_logistic(config):
         fed_back = protocols.LOGISTIC
@@ -88,10 +86,26 @@ def _with_logistic(config):
     return config["family"] == "per-token"
 
 
+def _recall_plan(config):
+    """`design.recall_plan` of the cell's family (`recall_lags` and
+    `recall_epochs` of `config` replace its own), or `None`. The LSTM's:
+    every lag of its study's families that recall, at
+    `design.REFERENCE_RECALL_EPOCHS` and its reference settings."""
+    lags, epochs = config.get("recall_lags"), config.get("recall_epochs")
+    if not config.get("reference"):
+        return design.recall_plan(config["family"], lags, epochs)
+    plans = [design.recall_plan(family, lags, epochs)
+             for family in reference_families(config)]
+    plans = [p for p in plans if p is not None]
+    if not plans:
+        return None
+    return {"lags": sorted({lag for p in plans for lag in p["lags"]}),
+            "epochs": epochs or design.REFERENCE_RECALL_EPOCHS,
+            "settings": {}}
+
+
 def _with_recall(config):
-    if config.get("reference"):
-        return "mixer" in reference_families(config)
-    return config["family"] == "mixer"
+    return _recall_plan(config) is not None
 
 
 @functools.lru_cache(maxsize=None)
@@ -179,7 +193,8 @@ def measure_cell(config, log=print):
     a cell whose single run is estimated longer, from the time of a
     training step; `None`: no estimate, no step time), and optionally
     `epochs`, `recall_epochs`, `recall_lags`, `horizon` (regressive steps;
-    default to the end of the series).
+    default to the end of the series). A cache cell whose `(batch, T,
+    codes)` tensors would not fit in memory is skipped, with the reason.
     """
     family, variant = config["family"], config["variant"]
     vocab = config["vocab"]
@@ -193,6 +208,11 @@ def measure_cell(config, log=print):
                          for k, v in settings.items()},
             "key": result_key(config)}
     series = data.load("y_w")
+    too_big = _cache_memory(family, name, settings)
+    if too_big:
+        cell["skipped"] = too_big
+        cell["key"]["limit_s"] = config.get("limit_s")
+        return cell
     if config.get("limit_s"):
         try:
             step, run_steps = step_seconds(name, settings, series,
@@ -216,20 +236,51 @@ def measure_cell(config, log=print):
     return cell
 
 
+# Float32 tensors of `(batch, T, codes)` a cache's train step holds per
+# layer (scores, their softmax and one-hot codes, and their gradients).
+CACHE_TENSORS = 6
+
+
+def _cache_memory(family, name, settings):
+    """Why a cache cell cannot run here (its `(batch, T, codes)` tensors
+    would take over half of the memory available), or `None`."""
+    if family != "cache":
+        return None
+    hparams = models.spec(name).hparams(**settings)
+    need = (4 * CACHE_TENSORS * hparams["layers"] * hparams["batch_size"]
+            * hparams["time_steps"] * hparams["vocab_size"]
+            * hparams["n_head"])
+    free = available_memory()
+    if free and need > free / 2:
+        return (f"its (batch, T, codes) tensors need ~{need / 2**30:.3g} "
+                f"GiB, over half of the {free / 2**30:.3g} GiB available")
+    return None
+
+
+def recall_key(lag):
+    """The run field of the NMSE at `lag` (`recall_nmse_256`)."""
+    return f"recall_nmse_{lag}"
+
+
 def _recall(name, settings, seed, config, log):
-    """The largest recall lag with NMSE under the threshold (0 if none)."""
-    lags = config.get("recall_lags", design.RECALL_LAGS)
-    epochs = config.get("recall_epochs", design.RECALL_EPOCHS)
+    """`{recall_key(lag): NMSE}` at every lag of the cell's plan, and
+    `recall_k`, the largest lag with NMSE under the threshold (0 if none).
+    The plan's settings (a learning rate) apply to the cells' models, not
+    to the LSTM (its reference settings)."""
+    plan = _recall_plan(config)
     model_settings = {k: v for k, v in settings.items()
                       if k not in ("time_steps", "epochs")}
-    rows = []
-    for lag in lags:
+    model_settings.update(plan["settings"])
+    rows, result = [], {}
+    for lag in plan["lags"]:
         metrics = recall.recall_run(
-            name, lag, epochs, os.path.join(config["out"], "recall"), seed,
-            model_settings, log)
+            name, lag, plan["epochs"], os.path.join(config["out"], "recall"),
+            seed, model_settings, log)
         rows.append({"model": name, "lag": lag,
                      "nmse": metrics["val_mse_next"]})
-    return recall.longest_recall(rows).get(name, 0)
+        result[recall_key(lag)] = metrics["val_mse_next"]
+    result["recall_k"] = recall.longest_recall(rows).get(name, 0)
+    return result
 
 
 def measure_reference(config, log=print):
@@ -270,7 +321,7 @@ def _runs(name, settings, config, with_recall, log, with_logistic=False):
                   "s_per_epoch": metrics["wall_s"] / max(metrics["epochs"], 1),
                   "run_dir": metrics["run_dir"]}
         if with_recall:
-            result["recall_k"] = _recall(name, settings, seed, config, log)
+            result.update(_recall(name, settings, seed, config, log))
         if with_logistic:
             result.update(_logistic(name, settings, seed, config, log))
         results.append(result)

@@ -15,9 +15,46 @@ QUALITY = (("val_mse_next", "val_mse_next on y_w (z-scored)"),
            ("logistic_nmse", "one-step NMSE on the logistic map"),
            ("logistic_horizon", "steps fed back within NRMSE 0.1 on the "
             "logistic map"))
-# Measured on one family only (the other's table is left out).
-ONLY = {"recall_k": "mixer", "logistic_nmse": "per-token",
-        "logistic_horizon": "per-token"}
+# Measured in some families only (the others' tables are left out).
+ONLY = {"recall_k": ("mixer", "cache"), "logistic_nmse": ("per-token",),
+        "logistic_horizon": ("per-token",)}
+RECALL_PREFIX = "recall_nmse_"
+
+
+def measured_in(key, family):
+    """Whether `family`'s cells have the measure `key`."""
+    if key.startswith(RECALL_PREFIX):
+        key = "recall_k"
+    return family in ONLY.get(key, (family,))
+
+
+def recall_lags(cells, family):
+    """The lags of the recall NMSE measured in `family`'s cells, sorted."""
+    return sorted({int(k[len(RECALL_PREFIX):]) for c in cells
+                   if c.get("family") == family for r in c.get("runs", ())
+                   for k in r if k.startswith(RECALL_PREFIX)})
+
+
+def heading(key):
+    """The title of measure `key`."""
+    if key.startswith(RECALL_PREFIX):
+        return (f"recall NMSE at lag K = {key[len(RECALL_PREFIX):]} "
+                "(floor 0.059)")
+    return dict(QUALITY)[key]
+
+
+def quality_measures(cells, family):
+    """The quality measures of `family`, the NMSE at each recall lag after
+    the largest lag recalled."""
+    keys = []
+    for key, _ in QUALITY:
+        if not measured_in(key, family):
+            continue
+        keys.append(key)
+        if key == "recall_k":
+            keys += [RECALL_PREFIX + str(lag)
+                     for lag in recall_lags(cells, family)]
+    return keys
 COUNTS = ("rows", "params", "recall_k", "logistic_horizon")
 COSTS = (("rows", "rows stored"), ("params", "trainable parameters"),
          ("step_ms", "train step ms (batch 32)"),
@@ -71,7 +108,8 @@ def table(cells, family, key, reference=None):
                 present = True
         if present:
             lines.append(row)
-    if reference is not None and key in dict(QUALITY):
+    if reference is not None and (key in dict(QUALITY)
+                                  or key.startswith(RECALL_PREFIX)):
         value = _format(*stats(reference, key), key)
         lines.append(["LSTM (reference settings)"] + [value] * len(vocabs))
     header = ["variant \\ effective vocabulary"] + [vocab_label(v)
@@ -83,15 +121,13 @@ def study_markdown(cells, reference, families):
     parts = []
     for family in families:
         parts.append(f"## {family} family\n")
-        for key, heading in QUALITY + COSTS:
-            if key == "recall_k" and family != "mixer":
-                parts.append("Recall: the per-token models see one time "
-                             "step, so they cannot recall any lag (not "
-                             "measured).\n")
-                continue
-            if ONLY.get(key, family) != family:
-                continue
-            parts.append(f"### {heading}\n\n"
+        if family == "per-token":
+            parts.append("Recall: the per-token models see one time step, "
+                         "so they cannot recall any lag (not measured).\n")
+        for key in quality_measures(cells, family) + [k for k, _ in COSTS]:
+            title = heading(key) if key not in dict(COSTS) else dict(
+                COSTS)[key]
+            parts.append(f"### {title}\n\n"
                          f"{table(cells, family, key, reference)}\n")
     return "\n".join(parts)
 
@@ -106,15 +142,17 @@ def plots(path_prefix, cells, reference, families):
     from kzoo.eval.plots import save_figure
 
     written = []
-    measures = [k for k, _ in QUALITY
-                if any(ONLY.get(k, f) == f for f in families)]
+    measures = []
+    for family in families:
+        measures += [k for k in quality_measures(cells, family)
+                     if k not in measures]
     fig, axes = plt.subplots(len(measures), len(families),
                              figsize=(6 * len(families), 3.4 * len(measures)),
                              dpi=100, squeeze=False)
     for col, family in enumerate(families):
         for row, key in enumerate(measures):
             ax = axes[row][col]
-            if ONLY.get(key, family) != family:
+            if key not in quality_measures(cells, family):
                 ax.set_axis_off()
                 continue
             for variant in design.VARIANTS:
@@ -137,7 +175,7 @@ def plots(path_prefix, cells, reference, families):
             if key not in ("recall_k", "logistic_horizon"):
                 ax.set_yscale("log")
             ax.set_xlabel("effective vocabulary")
-            ax.set_title(f"{family}: {dict(QUALITY)[key]}", fontsize=9)
+            ax.set_title(f"{family}: {heading(key)}", fontsize=9)
             ax.grid(alpha=0.3)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=6)

@@ -95,11 +95,27 @@ _MEASURES = {"recall": None, "logistic": None}
 
 def _covers(measured, wanted):
     """Whether `measured` is `wanted`, or `wanted` with more of the
-    family-dependent measures (`_MEASURES`)."""
+    family-dependent measures (`_MEASURES`): the logistic map, or recall
+    at more lags (the same epochs and series at the lags wanted)."""
     if any(measured.get(k) != v for k, v in wanted.items()
            if k not in _MEASURES):
         return False
-    return all(wanted.get(k) in (None, measured.get(k)) for k in _MEASURES)
+    return all(wanted.get(k) in (None, measured.get(k))
+               or (k == "recall" and _more_lags(measured.get(k),
+                                                wanted.get(k)))
+               for k in _MEASURES)
+
+
+def _more_lags(measured, wanted):
+    """Whether the recall plan `measured` holds every lag of `wanted`."""
+    if not isinstance(measured, dict) or not isinstance(wanted, dict):
+        return False
+    if any(measured.get(k) != wanted.get(k) for k in ("epochs", "settings")):
+        return False
+    series = dict(zip(measured.get("lags", ()), measured.get("series", ())))
+    return all(lag in series and series[lag] == s
+               for lag, s in zip(wanted.get("lags", ()),
+                                 wanted.get("series", ())))
 
 
 def _minutes(limit_s):

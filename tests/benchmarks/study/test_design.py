@@ -64,3 +64,35 @@ def test_the_plan_is_checked_before_anything_runs(monkeypatch):
                        match=r"V=2\^24: the flat tables need 2 GiB"):
         design.plan_cells(["mixer"], ["flat"], [2**24])
     design.plan_cells(["mixer"], ["product2"], [2**24])  # 2 x 4096 rows
+
+
+def test_the_cache_family_is_vqcache_with_its_codes_on_the_axis():
+    name, settings, effective, rows = design.cell_settings("cache", "flat",
+                                                           256)
+    assert name == "vqcache" and settings["vocab_size"] == 256
+    assert (effective, rows) == (256, 256)
+    name, settings, effective, rows = design.cell_settings("cache",
+                                                           "product4", 2**8)
+    assert name == "mhvqcache" and settings["n_head"] == 4
+    assert settings["vocab_size"] == 4 and effective == 256
+    # The cache is itself the hierarchy over time: no table hierarchy.
+    assert design.has_variant("cache", "product2")
+    assert not design.has_variant("cache", "inc")
+    assert design.has_variant("mixer", "inc")
+    assert design.plan_cells(["cache", "mixer"], ["flat", "dec"], [32]) == [
+        ("cache", "flat", 32), ("mixer", "flat", 32), ("mixer", "dec", 32)]
+    with pytest.raises(ValueError, match="the cache family has none of the "
+                       "variants inc, dec; its variants: flat, product2, "
+                       "product4"):
+        design.plan_cells(["cache"], ["inc", "dec"], [32])
+
+
+def test_each_recalling_family_has_its_recall_plan():
+    assert design.recall_plan("per-token") is None
+    mixer = design.recall_plan("mixer")
+    assert mixer == {"lags": [8, 32, 128], "epochs": 30, "settings": {}}
+    cache = design.recall_plan("cache")
+    assert cache["lags"] == [256] and cache["settings"] == {"lr": 5e-3}
+    # A study's lags and epochs replace the family's own.
+    assert design.recall_plan("cache", [64, 1024], 1) == {
+        "lags": [64, 1024], "epochs": 1, "settings": {"lr": 5e-3}}

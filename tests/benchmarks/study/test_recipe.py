@@ -38,6 +38,9 @@ def recipe():
      "1099511627776 rows"),
     (["--vocab", "2^999999"], "the exponent must be in [0, 128]"),
     (["--report-only"], "no study there (no cells/ folder)"),
+    (["--recall-lags", "8,x"], "--recall-lags must be integers"),
+    (["--recall-lags", "5000"], "--recall-lags: lag 5000: the lag task "
+     "takes integer lags from 1 to 4096"),
     (["--worker-timeout", "0"], "--worker-timeout must be > 0, got 0"),
     (["--oracle-timeout", "-1"], "--oracle-timeout must be > 0, got -1"),
 ])
@@ -57,6 +60,17 @@ def test_method_is_an_alias_of_variant(tmp_path, monkeypatch, recipe):
                        "--method", "product2", "--vocab", "32", "--seeds",
                        "1", "--quiet"]) == 0
     assert fake.measured == ["reference", "mixer_product2_32"]
+
+
+def test_recall_lags_replace_every_familys_own(tmp_path, monkeypatch,
+                                              recipe):
+    fake = FakeChild(monkeypatch)
+    assert recipe.cli(["--out", str(tmp_path), "--family", "mixer,cache",
+                       "--variant", "flat", "--vocab", "32", "--seeds", "1",
+                       "--recall-lags", "1024,64", "--quiet"]) == 0
+    assert fake.measured == ["reference", "mixer_flat_32", "cache_flat_32"]
+    for config in fake.configs:
+        assert measure.result_key(config)["recall"]["lags"] == [64, 1024]
 
 
 def test_a_relative_out_is_the_callers(tmp_path, monkeypatch, recipe):
@@ -117,28 +131,35 @@ def test_a_cell_measured_otherwise_is_refused(tmp_path, capsys, recipe):
 @pytest.mark.slow
 def test_quick_study_writes_tables_plots_and_resumes(tmp_path, capsys,
                                                      recipe):
-    # Two variants (both families): each mixer cell trains on the recall
-    # task too, the costliest part; every variant's row is
+    # Two variants (every family): each mixer and cache cell trains on the
+    # recall task too, the costliest part; every variant's row is
     # tests/benchmarks/study/test_report.py's.
     out = tmp_path / "s"
     variants = ["flat", "product2"]
     command = ["--quick", "--out", str(out), "--variant", ",".join(variants)]
     assert recipe.cli(command) == 0
     text = (out / "study.md").read_text()
-    for family in ("per-token", "mixer"):
+    families = ("per-token", "mixer", "cache")
+    for family in families:
         assert f"## {family} family" in text
     assert text.count("| LSTM (reference settings) |") >= 4
     assert "| variant \\ effective vocabulary | 2^5 | 2^6 |" in text
     for variant in variants:
         assert f"| {design.VARIANT_LABELS[variant]} |" in text
+    # The recall curve's one quick lag, in both families that recall.
+    assert text.count("### recall NMSE at lag K = 8 (floor 0.059)") == 2
     frame = pd.read_csv(out / "study.csv")
-    assert len(frame) == 2 * len(variants) * 2 + 1
+    assert len(frame) == len(families) * len(variants) * 2 + 1
     for name in ("study_quality.png", "study_cost.png"):
         assert os.path.getsize(out / name) > 0
     saved = json.loads((out / "cells" / "mixer_flat_32.json").read_text())
     assert saved["key"]["version"] == measure.VERSION
     assert saved["key"]["recall"]["lags"] == [8]
     assert "failed" not in saved and saved["runs"][0]["recall_k"] is not None
+    cache = json.loads((out / "cells" / "cache_product2_32.json").read_text())
+    assert cache["model"] == "mhvqcache" and cache["key"]["recall"][
+        "settings"] == {"lr": 5e-3}
+    assert cache["runs"][0]["recall_nmse_8"] > 0
     token = json.loads((out / "cells" / "per-token_flat_32.json").read_text())
     assert token["runs"][0]["logistic_horizon"] >= 0
     assert "steps fed back within NRMSE 0.1 on the logistic map" in text
@@ -146,7 +167,7 @@ def test_quick_study_writes_tables_plots_and_resumes(tmp_path, capsys,
     assert recipe.cli(command) == 0
     printed = capsys.readouterr().out
     assert printed.count(": done before, reused from ") == (
-        2 * len(variants) * 2 + 1)
+        len(families) * len(variants) * 2 + 1)
 
 
 def _children(pid):

@@ -68,3 +68,31 @@ def test_plots(tmp_path):
     for path in report.plots(str(tmp_path / "s"), _cells(), reference,
                                    ["mixer"]):
         assert os.path.getsize(path) > 0
+
+
+def test_the_recall_curve_tables_of_the_recalling_families(tmp_path):
+    cells = [{"family": "cache", "variant": "flat", "vocab": v,
+              "effective_vocab": v, "rows": v,
+              "runs": [{"seed": s, "recall_k": 256,
+                        "recall_nmse_256": nmse + s / 1000,
+                        "recall_nmse_1024": 2 * nmse} for s in range(2)]}
+             for v, nmse in ((32, 0.08), (256, 0.09))]
+    assert report.recall_lags(cells, "cache") == [256, 1024]
+    assert report.recall_lags(cells, "mixer") == []
+    assert report.quality_measures(cells, "cache") == [
+        "val_mse_next", "mse_regressive", "recall_k", "recall_nmse_256",
+        "recall_nmse_1024"]
+    assert "recall_nmse_256" not in report.quality_measures(cells,
+                                                            "per-token")
+    reference = {"runs": [{"recall_nmse_256": 0.98}]}
+    lines = report.table(cells, "cache", "recall_nmse_256",
+                         reference).splitlines()
+    assert lines[2] == "| 1: flat | 0.0805 ± 0.0005 | 0.0905 ± 0.0005 |"
+    assert lines[-1] == "| LSTM (reference settings) | 0.98 | 0.98 |"
+    text = report.study_markdown(cells, reference, ["cache"])
+    assert "### recall NMSE at lag K = 1024 (floor 0.059)" in text
+    assert "the per-token models see one time step" not in text
+    for path in report.plots(str(tmp_path / "s"), cells, reference,
+                             ["cache"]):
+        assert os.path.getsize(path) > 0
+

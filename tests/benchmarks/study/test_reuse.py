@@ -75,11 +75,17 @@ def test_the_lstm_is_measured_for_the_studys_families(tmp_path):
     assert measure.result_key(token)["logistic"] is not None
     assert measure.result_key(mixer)["logistic"] is None
     assert measure.result_key(both) == measure.result_key(
-        {**both, "reference_for": ["per-token", "mixer"]})
-    # Measured for both families: reused by a study of one.
+        {**both, "reference_for": ["per-token", "mixer", "cache"]})
+    # Measured for every family: reused by a study of one (the mixers'
+    # lags are a part of the lags it was measured at).
     path = _saved(tmp_path, result(both))
     assert reuse.verdict(path, token)[1] is None
     assert reuse.verdict(path, mixer)[1] is None
+    cache = {**both, "reference_for": ["cache"]}
+    assert reuse.verdict(path, cache)[1] is None
+    # ... but not at a lag it was not measured at.
+    cell, why = reuse.verdict(path, {**cache, "recall_lags": [512]})
+    assert cell is None and "measured again" in why
     # Measured for the mixers only: measured again for the per-token
     # family, not refused; another epoch count is still refused.
     path = _saved(tmp_path, result(mixer))
