@@ -114,9 +114,10 @@ def run_study(families, variants, vocabs, seeds, out, epochs=None,
               **(quick or {})}
     if epochs:
         common["epochs"] = epochs
-    jobs = [(os.path.join(cells_dir, "reference.json"),
-             {**common, "reference": True, "reference_for": list(families)},
-             "the LSTM (reference settings)")]
+    # The cells first, the LSTM last: it is one job for every cell, and
+    # at long recall lags the costliest (sequential over T), so a study
+    # stopped early has its cells.
+    jobs = []
     for i, (family, variant, vocab) in enumerate(plan, start=1):
         label = (f"[{i}/{len(plan)}] {family}, "
                  f"{design.VARIANT_LABELS[variant]}, "
@@ -125,6 +126,10 @@ def run_study(families, variants, vocabs, seeds, out, epochs=None,
                                   ".json"),
                      {**common, "family": family, "variant": variant,
                       "vocab": vocab}, label))
+    jobs.append((os.path.join(cells_dir, "reference.json"),
+                 {**common, "reference": True,
+                  "reference_for": list(families)},
+                 "the LSTM (reference settings)"))
     if not measure:
         results = [_report_only(path, config, log, label)
                    for path, config, label in jobs]
@@ -143,7 +148,7 @@ def run_study(families, variants, vocabs, seeds, out, epochs=None,
                 os.path.join(out, ".cluster"), log, **(cluster_options or {}))
             if results is None:  # a worker: the chief writes the tables
                 return None
-    reference, cells = results[0], results[1:]
+    reference, cells = results[-1], results[:-1]
     text = report.study_markdown(cells, reference, families)
     with open(os.path.join(out, "study.md"), "w", encoding="utf-8") as f:
         f.write(text)

@@ -59,7 +59,7 @@ def test_method_is_an_alias_of_variant(tmp_path, monkeypatch, recipe):
     assert recipe.cli(["--out", str(tmp_path), "--family", "mixer",
                        "--method", "product2", "--vocab", "32", "--seeds",
                        "1", "--quiet"]) == 0
-    assert fake.measured == ["reference", "mixer_product2_32"]
+    assert fake.measured == ["mixer_product2_32", "reference"]
 
 
 def test_recall_lags_replace_every_familys_own(tmp_path, monkeypatch,
@@ -68,7 +68,7 @@ def test_recall_lags_replace_every_familys_own(tmp_path, monkeypatch,
     assert recipe.cli(["--out", str(tmp_path), "--family", "mixer,cache",
                        "--variant", "flat", "--vocab", "32", "--seeds", "1",
                        "--recall-lags", "1024,64", "--quiet"]) == 0
-    assert fake.measured == ["reference", "mixer_flat_32", "cache_flat_32"]
+    assert fake.measured == ["mixer_flat_32", "cache_flat_32", "reference"]
     for config in fake.configs:
         assert measure.result_key(config)["recall"]["lags"] == [64, 1024]
 

@@ -53,7 +53,7 @@ def test_a_result_measured_otherwise_is_refused(tmp_path, fake):
     with pytest.raises(DataError) as refused:  # the LSTM of 1 epoch
         _study(tmp_path, measure=False)
     message = str(refused.value)
-    assert "reference.json was measured with 1 epoch," in message
+    assert "mixer_flat_32.json was measured with 1 epoch," in message
     assert "recall lags [8] of 1 epoch and horizon 20; this command " \
         "asks for " in message and "horizon to the end of the series" \
         in message
@@ -104,7 +104,9 @@ def test_a_cell_held_by_another_study_is_read_once_it_is_done(tmp_path,
     lock.__enter__()  # the other study measures this cell
 
     def other_study_finishes():
-        config = fake.configs[-1]  # this study's, once it has moved on
+        # A cell's config of this study, once it has moved on.
+        config = next(c for c in reversed(fake.configs)
+                      if not c.get("reference"))
         storage.write_json(str(path), result({**config, "variant": "flat",
                                               "vocab": 32}, value=0.0123))
         lock.__exit__(None, None, None)
