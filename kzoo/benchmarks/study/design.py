@@ -194,9 +194,9 @@ def plan_cells(families, variants, vocabs):
     """Every `(family, variant, vocab)` cell, in the order they run.
 
     A variant a family has no model for (`has_variant`) is left out of
-    that family.
-    Every name and cell is checked first (`check_names`, `check_cell`):
-    `UsageError` names the first bad one before anything runs.
+    that family. Every name and cell is checked first (`check_names`,
+    `check_cell`): `UsageError` names the first bad one before anything
+    runs.
     """
     check_names("family", families, tuple(FAMILIES))
     check_names("variant", variants, VARIANTS)

@@ -30,6 +30,7 @@ from kzoo import training
 from kzoo.benchmarks.forecast import design as forecast
 from kzoo.benchmarks.recall import measure as recall
 from kzoo.benchmarks.study import design
+from kzoo.benchmarks.study import report
 from kzoo.eval import protocols
 from kzoo.eval.predict import evaluate_run
 from kzoo.storage import jsonable
@@ -259,7 +260,7 @@ def _cache_memory(family, name, settings):
 
 def recall_key(lag):
     """The run field of the NMSE at `lag` (`recall_nmse_256`)."""
-    return f"recall_nmse_{lag}"
+    return f"{report.RECALL_PREFIX}{lag}"
 
 
 def _recall(name, settings, seed, config, log):

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from kzoo.benchmarks.recall import tasks
 from kzoo.benchmarks.study import design
 from kzoo.eval.tables import markdown_table
 
@@ -18,6 +19,12 @@ QUALITY = (("val_mse_next", "val_mse_next on y_w (z-scored)"),
 # Measured in some families only (the others' tables are left out).
 ONLY = {"recall_k": ("mixer", "cache"), "logistic_nmse": ("per-token",),
         "logistic_horizon": ("per-token",)}
+COUNTS = ("rows", "params", "recall_k", "logistic_horizon")
+COSTS = (("rows", "rows stored"), ("params", "trainable parameters"),
+         ("step_ms", "train step ms (batch 32)"),
+         ("s_per_epoch", "training s per epoch (with validation)"),
+         ("peak_rss_mb", "peak RSS MiB (process)"))
+#: Run fields of the recall NMSE at one lag (`recall_nmse_256`).
 RECALL_PREFIX = "recall_nmse_"
 
 
@@ -39,7 +46,7 @@ def heading(key):
     """The title of measure `key`."""
     if key.startswith(RECALL_PREFIX):
         return (f"recall NMSE at lag K = {key[len(RECALL_PREFIX):]} "
-                "(floor 0.059)")
+                f"(floor {tasks.LagTask().floor:.3f})")
     return dict(QUALITY)[key]
 
 
@@ -55,11 +62,6 @@ def quality_measures(cells, family):
             keys += [RECALL_PREFIX + str(lag)
                      for lag in recall_lags(cells, family)]
     return keys
-COUNTS = ("rows", "params", "recall_k", "logistic_horizon")
-COSTS = (("rows", "rows stored"), ("params", "trainable parameters"),
-         ("step_ms", "train step ms (batch 32)"),
-         ("s_per_epoch", "training s per epoch (with validation)"),
-         ("peak_rss_mb", "peak RSS MiB (process)"))
 
 
 def stats(cell, key):
