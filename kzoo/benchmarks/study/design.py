@@ -190,6 +190,29 @@ def check_cell(family, variant, vocab):
             "vocabularies")
 
 
+# Float32 tensors of `(batch, T, codes)` a cache's train step holds per
+# layer (scores, their softmax and one-hot codes, and their gradients).
+CACHE_TENSORS = 6
+
+
+def cache_memory(family, name, settings):
+    """Why a cache cell cannot run here (its `(batch, T, codes)` tensors
+    would take over half of the memory available), or `None`. Checked
+    when the cell runs (a skip with its reason), not when it is planned:
+    the default study reaches vocabularies no cache can hold."""
+    if family != "cache":
+        return None
+    hparams = models.spec(name).hparams(**settings)
+    need = (4 * CACHE_TENSORS * hparams["layers"] * hparams["batch_size"]
+            * hparams["time_steps"] * hparams["vocab_size"]
+            * hparams["n_head"])
+    free = available_memory()
+    if free and need > free / 2:
+        return (f"its (batch, T, codes) tensors need ~{need / 2**30:.3g} "
+                f"GiB, over half of the {free / 2**30:.3g} GiB available")
+    return None
+
+
 def plan_cells(families, variants, vocabs):
     """Every `(family, variant, vocab)` cell, in the order they run.
 

@@ -30,11 +30,10 @@ from kzoo import training
 from kzoo.benchmarks.forecast import design as forecast
 from kzoo.benchmarks.recall import measure as recall
 from kzoo.benchmarks.study import design
-from kzoo.benchmarks.study import report
+from kzoo.benchmarks.study import recall_curve
 from kzoo.eval import protocols
 from kzoo.eval.predict import evaluate_run
 from kzoo.storage import jsonable
-from kzoo.training.plan import available_memory
 from kzoo.training.plan import data_fingerprint
 
 # The version of what a result means: raise it whenever a change here or
@@ -53,7 +52,7 @@ def result_key(config):
     if config.get("epochs"):
         settings["epochs"] = config["epochs"]
     hparams = models.spec(name).hparams(**settings)
-    recall_plan = _recall_plan(config)
+    recall_plan = recall_curve.plan(config)
     if recall_plan is not None:
         recall_plan["series"] = [_fingerprint(f"recall:{lag}")
                                  for lag in recall_plan["lags"]]
@@ -73,40 +72,17 @@ def result_key(config):
         "logistic": logistic_plan})
 
 
-def reference_families(config):
-    """The families the LSTM of `config` is the line of (default both)."""
-    return config.get("reference_for") or list(design.FAMILIES)
-
-
 def _with_logistic(config):
     """The per-token cells are measured on the logistic map (capacity: one
     value determines the next), the mixers by recall; the LSTM on what its
     study's families are measured on."""
     if config.get("reference"):
-        return "per-token" in reference_families(config)
+        return "per-token" in recall_curve.reference_families(config)
     return config["family"] == "per-token"
 
 
-def _recall_plan(config):
-    """`design.recall_plan` of the cell's family (`recall_lags` and
-    `recall_epochs` of `config` replace its own), or `None`. The LSTM's:
-    every lag of its study's families that recall, at
-    `design.REFERENCE_RECALL_EPOCHS` and its reference settings."""
-    lags, epochs = config.get("recall_lags"), config.get("recall_epochs")
-    if not config.get("reference"):
-        return design.recall_plan(config["family"], lags, epochs)
-    plans = [design.recall_plan(family, lags, epochs)
-             for family in reference_families(config)]
-    plans = [p for p in plans if p is not None]
-    if not plans:
-        return None
-    return {"lags": sorted({lag for p in plans for lag in p["lags"]}),
-            "epochs": epochs or design.REFERENCE_RECALL_EPOCHS,
-            "settings": {}}
-
-
 def _with_recall(config):
-    return _recall_plan(config) is not None
+    return recall_curve.plan(config) is not None
 
 
 @functools.lru_cache(maxsize=None)
@@ -209,7 +185,7 @@ def measure_cell(config, log=print):
                          for k, v in settings.items()},
             "key": result_key(config)}
     series = data.load("y_w")
-    too_big = _cache_memory(family, name, settings)
+    too_big = design.cache_memory(family, name, settings)
     if too_big:
         cell["skipped"] = too_big
         cell["key"]["limit_s"] = config.get("limit_s")
@@ -235,53 +211,6 @@ def measure_cell(config, log=print):
     cell["peak_rss_mb"] = resource.getrusage(
         resource.RUSAGE_SELF).ru_maxrss / 1024
     return cell
-
-
-# Float32 tensors of `(batch, T, codes)` a cache's train step holds per
-# layer (scores, their softmax and one-hot codes, and their gradients).
-CACHE_TENSORS = 6
-
-
-def _cache_memory(family, name, settings):
-    """Why a cache cell cannot run here (its `(batch, T, codes)` tensors
-    would take over half of the memory available), or `None`."""
-    if family != "cache":
-        return None
-    hparams = models.spec(name).hparams(**settings)
-    need = (4 * CACHE_TENSORS * hparams["layers"] * hparams["batch_size"]
-            * hparams["time_steps"] * hparams["vocab_size"]
-            * hparams["n_head"])
-    free = available_memory()
-    if free and need > free / 2:
-        return (f"its (batch, T, codes) tensors need ~{need / 2**30:.3g} "
-                f"GiB, over half of the {free / 2**30:.3g} GiB available")
-    return None
-
-
-def recall_key(lag):
-    """The run field of the NMSE at `lag` (`recall_nmse_256`)."""
-    return f"{report.RECALL_PREFIX}{lag}"
-
-
-def _recall(name, settings, seed, config, log):
-    """`{recall_key(lag): NMSE}` at every lag of the cell's plan, and
-    `recall_k`, the largest lag with NMSE under the threshold (0 if none).
-    The plan's settings (a learning rate) apply to the cells' models, not
-    to the LSTM (its reference settings)."""
-    plan = _recall_plan(config)
-    model_settings = {k: v for k, v in settings.items()
-                      if k not in ("time_steps", "epochs")}
-    model_settings.update(plan["settings"])
-    rows, result = [], {}
-    for lag in plan["lags"]:
-        metrics = recall.recall_run(
-            name, lag, plan["epochs"], os.path.join(config["out"], "recall"),
-            seed, model_settings, log)
-        rows.append({"model": name, "lag": lag,
-                     "nmse": metrics["val_mse_next"]})
-        result[recall_key(lag)] = metrics["val_mse_next"]
-    result["recall_k"] = recall.longest_recall(rows).get(name, 0)
-    return result
 
 
 def measure_reference(config, log=print):
@@ -322,7 +251,8 @@ def _runs(name, settings, config, with_recall, log, with_logistic=False):
                   "s_per_epoch": metrics["wall_s"] / max(metrics["epochs"], 1),
                   "run_dir": metrics["run_dir"]}
         if with_recall:
-            result.update(_recall(name, settings, seed, config, log))
+            result.update(recall_curve.measure(name, settings, seed, config,
+                                               log))
         if with_logistic:
             result.update(_logistic(name, settings, seed, config, log))
         results.append(result)
