@@ -120,9 +120,9 @@ def parser():
     p.add_argument("--recall-lags",
                    help="the fixed-lag recall's lags K (1 to 4096) in every "
                    "family that recalls (default: "
-                   + "; ".join(f"{f} {','.join(map(str, p['lags']))} at "
-                               f"{p['epochs']} epochs"
-                               for f, p in study.RECALL.items())
+                   + "; ".join(f"{f} {','.join(map(str, r['lags']))} at "
+                               f"{r['epochs']} epochs"
+                               for f, r in study.RECALL.items())
                    + ")")
     p.add_argument("--limit-minutes", type=float, default=10.0,
                    help="skip a cell whose one run is estimated longer")
