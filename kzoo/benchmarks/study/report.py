@@ -17,7 +17,7 @@ QUALITY = (("val_mse_next", "val_mse_next on y_w (z-scored)"),
            ("logistic_horizon", "steps fed back within NRMSE 0.1 on the "
             "logistic map"))
 # Measured in some families only (the others' tables are left out).
-ONLY = {"recall_k": ("mixer", "cache"), "logistic_nmse": ("per-token",),
+ONLY = {"recall_k": tuple(design.RECALL), "logistic_nmse": ("per-token",),
         "logistic_horizon": ("per-token",)}
 COUNTS = ("rows", "params", "recall_k", "logistic_horizon")
 COSTS = (("rows", "rows stored"), ("params", "trainable parameters"),
@@ -47,7 +47,7 @@ def heading(key):
     if key.startswith(RECALL_PREFIX):
         return (f"recall NMSE at lag K = {key[len(RECALL_PREFIX):]} "
                 f"(floor {tasks.LagTask().floor:.3f})")
-    return dict(QUALITY)[key]
+    return dict(QUALITY + COSTS)[key]
 
 
 def quality_measures(cells, family):
@@ -127,9 +127,7 @@ def study_markdown(cells, reference, families):
             parts.append("Recall: the per-token models see one time step, "
                          "so they cannot recall any lag (not measured).\n")
         for key in quality_measures(cells, family) + [k for k, _ in COSTS]:
-            title = heading(key) if key not in dict(COSTS) else dict(
-                COSTS)[key]
-            parts.append(f"### {title}\n\n"
+            parts.append(f"### {heading(key)}\n\n"
                          f"{table(cells, family, key, reference)}\n")
     return "\n".join(parts)
 
@@ -144,17 +142,17 @@ def plots(path_prefix, cells, reference, families):
     from kzoo.eval.plots import save_figure
 
     written = []
+    of_family = {f: quality_measures(cells, f) for f in families}
     measures = []
     for family in families:
-        measures += [k for k in quality_measures(cells, family)
-                     if k not in measures]
+        measures += [k for k in of_family[family] if k not in measures]
     fig, axes = plt.subplots(len(measures), len(families),
                              figsize=(6 * len(families), 3.4 * len(measures)),
                              dpi=100, squeeze=False)
     for col, family in enumerate(families):
         for row, key in enumerate(measures):
             ax = axes[row][col]
-            if key not in quality_measures(cells, family):
+            if key not in of_family[family]:
                 ax.set_axis_off()
                 continue
             for variant in design.VARIANTS:
