@@ -35,7 +35,10 @@ from kzoo.recipes_cli import run  # noqa: E402
 
 DEFAULT_VOCABS = "2^5,2^8,2^11,2^14,2^17,2^20"
 QUICK = {"vocabs": [32, 64], "seeds": 1, "epochs": 1,
-         "cell": {"recall_lags": [8], "recall_epochs": 1, "horizon": 20}}
+         "cell": {"recall_lags": [8], "recall_epochs": 1, "horizon": 20,
+                  "window_task_overrides": {
+                      "content": {"window": 32, "min_val": 64, "epochs": 1},
+                      "taylor": {"lookback": 48, "epochs": 1}}}}
 
 
 def vocab_list(text):
@@ -86,15 +89,18 @@ def parser():
         "time-cache (vqcache-shaped: flat and product heads, its codes on "
         "the axis) families, over --seeds seeds: val_mse_next and "
         "regressive MSE on the reference series, the fixed-lag recall NMSE "
-        "at each of the family's lags and the largest lag under 0.1 "
-        "(mixers and caches), the logistic map (per-token), "
+        "at each of the family's lags and the largest lag under 0.1, "
+        "content-addressed recall and Taylor's demand (mixers and caches; "
+        "--window-tasks), the logistic map (per-token), "
         "parameters, rows stored, step time and peak memory; the LSTM at "
         "its reference settings as the line to beat. Writes OUT/study.md, "
         "OUT/study.csv, OUT/study_quality.png and OUT/study_cost.png; "
         "re-running the same command reuses the cells it measured (and "
         "measures again those that failed or were skipped under another "
         "--limit-minutes); a cell measured otherwise (other seeds, epochs, "
-        "--quick, backend or study version) is refused, in one line. "
+        "--quick, backend or study version) is refused, in one line; one "
+        "measured without a window task asked is measured again, its "
+        "finished runs reused. "
         "Two identical studies at once share the cells. With "
         "KERASTUNER_TUNER_ID, KERASTUNER_ORACLE_IP and KERASTUNER_ORACLE_PORT "
         "set, the same command runs as the chief (TUNER_ID=chief: serves the "
@@ -124,6 +130,16 @@ def parser():
                                f"{r['epochs']} epochs"
                                for f, r in study.RECALL.items())
                    + ")")
+    p.add_argument("--window-tasks", default=",".join(study.WINDOW_TASKS),
+                   help="the window tasks of the mixers, caches and LSTM, "
+                   "a comma-separated subset of "
+                   f"{','.join(study.WINDOW_TASKS)}, or none (content: "
+                   "W = {window}, {0} epochs; taylor: lookback {lookback}, "
+                   "{1} epochs)".format(
+                       study.WINDOW_TASKS["content"]["epochs"],
+                       study.WINDOW_TASKS["taylor"]["epochs"],
+                       **study.WINDOW_TASKS["content"]["task"],
+                       **study.WINDOW_TASKS["taylor"]["task"]))
     p.add_argument("--limit-minutes", type=float, default=10.0,
                    help="skip a cell whose one run is estimated longer")
     p.add_argument("--in-process", action="store_true",
@@ -154,6 +170,9 @@ def main(argv=None):
     families = name_list("--family", args.family, design.FAMILIES)
     variants = name_list("--variant", args.variant, design.VARIANTS)
     vocabs = vocab_list(args.vocab)
+    window_tasks = ([] if args.window_tasks.strip() == "none" else
+                    name_list("--window-tasks", args.window_tasks,
+                              design.WINDOW_TASKS))
     quick = QUICK if args.quick else {}
     if args.recall_lags is not None:
         from kzoo.benchmarks.recall import tasks
@@ -183,6 +202,7 @@ def main(argv=None):
         measure=not args.report_only,
         cluster_options={"worker_timeout": args.worker_timeout,
                          "oracle_timeout": args.oracle_timeout},
+        window_tasks=window_tasks,
         log=(lambda *a: None) if args.quiet else print)
     if text is not None:  # None: a worker, whose chief writes the tables
         print(text)

@@ -30,7 +30,10 @@ reference protocol) and, for the mixers and caches, on the fixed-lag
 recall task (`kzoo.benchmarks.recall.tasks.LagTask`) at the family's
 lags (`RECALL`): the NMSE at every lag, and the largest lag with NMSE <
 0.1; the per-token models see one step only, so recall is not measured
-for them. Their capacity is measured where one value determines the
+for them. The families that read a window are also measured on the
+window tasks (`WINDOW_TASKS`: content-addressed recall and Taylor's
+demand, `kzoo.benchmarks.study.window_tasks`). The per-token models'
+capacity is measured where one value determines the
 next: the logistic map at r = 4 (`kzoo.eval.protocols`, trained on its
 first 2000 values the forecast benchmarks' way): one-step NMSE and the
 steps a fed-back forecast stays within NRMSE 0.1, where each halving of
@@ -81,6 +84,19 @@ RECALL = {"mixer": {"lags": (8, 32, 128), "epochs": 30, "settings": {}},
           "cache": {"lags": (256,), "epochs": 2, "settings": {"lr": 5e-3}}}
 #: The epochs of the LSTM's recall runs (reference settings) at any lag.
 REFERENCE_RECALL_EPOCHS = 30
+# The window tasks beside fixed-lag recall, measured in the families that
+# read a window (those of `RECALL`) and by the LSTM: content-addressed
+# recall with exact recurrences (`tasks.ContentTask`) at W = 64, where a
+# hard-VQ cache's ceiling moves from ~1 at 16 codes to 0.034 at 1024
+# (`docs/ceiling-exact`), and Taylor's demand at a lookback of two weeks
+# (`tasks.TaylorTask`, 672 values; seasonal-naive and AR are its peers).
+# Each: the task's fields, its epochs, and the settings of the runs of
+# the families named (the cache's learning rate of its recall runs).
+WINDOW_TASKS = {
+    "content": {"task": {"window": 64, "a": 1.0}, "epochs": 2,
+                "settings": {"cache": {"lr": 5e-3}}},
+    "taylor": {"task": {"lookback": 672}, "epochs": 10, "settings": {}},
+}
 
 
 def vocab_label(vocab):
@@ -137,6 +153,24 @@ def recall_plan(family, lags=None, epochs=None):
     return {"lags": list(lags or plan["lags"]),
             "epochs": epochs or plan["epochs"],
             "settings": dict(plan["settings"])}
+
+
+def task_plan(family, names, overrides=None):
+    """`{name: {"task", "epochs", "settings"}}` of the window tasks `names`
+    (of `WINDOW_TASKS`) a family is measured on, or `None` (the per-token
+    family reads no window; `family=None`: the LSTM's, its reference
+    settings). `overrides[name]` replaces fields of a task and its
+    `epochs` (a quick check's small tasks)."""
+    if not names or (family is not None and family not in RECALL):
+        return None
+    plan = {}
+    for name in names:
+        task = WINDOW_TASKS[name]
+        extra = dict((overrides or {}).get(name, {}))
+        epochs = extra.pop("epochs", task["epochs"])
+        plan[name] = {"task": {**task["task"], **extra}, "epochs": epochs,
+                      "settings": dict(task["settings"].get(family, {}))}
+    return plan
 
 
 def cell_settings(family, variant, vocab):

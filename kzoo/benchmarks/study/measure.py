@@ -7,9 +7,10 @@ runs one cell in a fresh process (so its peak RSS is its own) and prints
 
 Every result holds its `key` (`result_key`): everything that produced it
 (model and every hyperparameter, seeds, recall lags and epochs, horizon,
-backend, `VERSION` of this code) and, for a cell skipped by the time
-limit, that limit (`limit_s`). A study reuses a result only under the
-same key.
+the window tasks, backend, `VERSION` of this code) and, for a cell
+skipped by the time limit, that limit (`limit_s`). A study reuses a
+result only under the same key, or one that holds more of the window
+tasks (`reuse`).
 """
 
 import contextlib
@@ -31,6 +32,7 @@ from kzoo.benchmarks.forecast import design as forecast
 from kzoo.benchmarks.recall import measure as recall
 from kzoo.benchmarks.study import design
 from kzoo.benchmarks.study import recall_curve
+from kzoo.benchmarks.study import window_tasks
 from kzoo.eval import protocols
 from kzoo.eval.predict import evaluate_run
 from kzoo.storage import jsonable
@@ -64,12 +66,15 @@ def result_key(config):
             "train": fed_back.train, "starts": fed_back.starts().tolist(),
             "horizon": fed_back.horizon,
             "threshold": protocols.LOGISTIC_THRESHOLD}
-    return jsonable({
-        "version": VERSION, "backend": keras.backend.backend(),
-        "model": name, "hparams": hparams, "seeds": list(config["seeds"]),
-        "series": _fingerprint("y_w"), "split": "random",
-        "horizon": config.get("horizon"), "recall": recall_plan,
-        "logistic": logistic_plan})
+    key = {"version": VERSION, "backend": keras.backend.backend(),
+           "model": name, "hparams": hparams, "seeds": list(config["seeds"]),
+           "series": _fingerprint("y_w"), "split": "random",
+           "horizon": config.get("horizon"), "recall": recall_plan,
+           "logistic": logistic_plan}
+    tasks = window_tasks.keyed(window_tasks.plan(config))
+    if tasks:  # absent, not None, when none: older keys stay equal
+        key["tasks"] = tasks
+    return jsonable(key)
 
 
 def _with_logistic(config):
@@ -170,8 +175,10 @@ def measure_cell(config, log=print):
     a cell whose single run is estimated longer, from the time of a
     training step; `None`: no estimate, no step time), and optionally
     `epochs`, `recall_epochs`, `recall_lags`, `horizon` (regressive steps;
-    default to the end of the series). A cache cell whose `(batch, T,
-    codes)` tensors would not fit in memory is skipped, with the reason.
+    default to the end of the series), `window_tasks` (names of
+    `design.WINDOW_TASKS`) and `window_task_overrides`. A cache cell
+    whose `(batch, T, codes)` tensors would not fit in memory is skipped,
+    with the reason.
     """
     family, variant = config["family"], config["variant"]
     vocab = config["vocab"]
@@ -234,8 +241,8 @@ def _logistic(name, settings, seed, config, log):
 
 
 def _runs(name, settings, config, with_recall, log, with_logistic=False):
-    """Every seed of a model on the reference series (and recall, and the
-    logistic map)."""
+    """Every seed of a model on the reference series (and recall, the
+    logistic map and the window tasks)."""
     series = data.load("y_w")
     results = []
     for seed in config["seeds"]:
@@ -255,6 +262,9 @@ def _runs(name, settings, config, with_recall, log, with_logistic=False):
                                                log))
         if with_logistic:
             result.update(_logistic(name, settings, seed, config, log))
+        if window_tasks.plan(config):
+            result.update(window_tasks.measure(name, settings, seed, config,
+                                               log))
         results.append(result)
     return results
 

@@ -15,10 +15,18 @@ QUALITY = (("val_mse_next", "val_mse_next on y_w (z-scored)"),
            ("recall_k", "largest recall lag K with NMSE < 0.1"),
            ("logistic_nmse", "one-step NMSE on the logistic map"),
            ("logistic_horizon", "steps fed back within NRMSE 0.1 on the "
-            "logistic map"))
+            "logistic map"),
+           ("content_nmse", "content-addressed recall NMSE, W = {window} "
+            "(exact copies, floor 0)"),
+           ("taylor_nmse", "Taylor NMSE, held-out two weeks, lookback "
+            "T = {lookback}"))
 # Measured in some families only (the others' tables are left out).
 ONLY = {"recall_k": tuple(design.RECALL), "logistic_nmse": ("per-token",),
-        "logistic_horizon": ("per-token",)}
+        "logistic_horizon": ("per-token",),
+        "content_nmse": tuple(design.RECALL),
+        "taylor_nmse": tuple(design.RECALL)}
+# The window task of each such measure (its heading names its size).
+TASK_OF = {"content_nmse": "content", "taylor_nmse": "taylor"}
 COUNTS = ("rows", "params", "recall_k", "logistic_horizon")
 COSTS = (("rows", "rows stored"), ("params", "trainable parameters"),
          ("step_ms", "train step ms (batch 32)"),
@@ -42,20 +50,28 @@ def recall_lags(cells, family):
                    for k in r if k.startswith(RECALL_PREFIX)})
 
 
-def heading(key):
-    """The title of measure `key`."""
+def heading(key, sizes=None):
+    """The title of measure `key`; `sizes`: `{task: fields}` of the window
+    tasks measured (default `design.WINDOW_TASKS`')."""
     if key.startswith(RECALL_PREFIX):
         return (f"recall NMSE at lag K = {key[len(RECALL_PREFIX):]} "
                 f"(floor {tasks.LagTask().floor:.3f})")
+    if key in TASK_OF:
+        task = TASK_OF[key]
+        fields = (sizes or {}).get(task, design.WINDOW_TASKS[task]["task"])
+        return dict(QUALITY)[key].format(**fields)
     return dict(QUALITY + COSTS)[key]
 
 
 def quality_measures(cells, family):
     """The quality measures of `family`, the NMSE at each recall lag after
-    the largest lag recalled."""
+    the largest lag recalled; a window task's only if a cell of the
+    family has it (a study measured without it has no such table)."""
     keys = []
     for key, _ in QUALITY:
-        if not measured_in(key, family):
+        if not measured_in(key, family) or (key in TASK_OF and not any(
+                key in r for c in cells if c.get("family") == family
+                for r in c.get("runs", ()))):
             continue
         keys.append(key)
         if key == "recall_k":
@@ -88,8 +104,9 @@ def _format(mean, std, key):
 vocab_label = design.vocab_label
 
 
-def table(cells, family, key, reference=None):
-    """Variants as rows, vocabularies as columns, one measure."""
+def table(cells, family, key, reference=None, peers=None):
+    """Variants as rows, vocabularies as columns, one measure; the LSTM's
+    row and the rows of `peers` (`{label: value}`) last."""
     mine = [c for c in cells if c["family"] == family]
     vocabs = sorted({c["vocab"] for c in mine})
     lines = []
@@ -114,12 +131,17 @@ def table(cells, family, key, reference=None):
                                   or key.startswith(RECALL_PREFIX)):
         value = _format(*stats(reference, key), key)
         lines.append(["LSTM (reference settings)"] + [value] * len(vocabs))
+    for label, value in (peers or {}).items():
+        lines.append([label] + [f"{value:.3g}"] * len(vocabs))
     header = ["variant \\ effective vocabulary"] + [vocab_label(v)
                                                    for v in vocabs]
     return markdown_table(header, lines)
 
 
-def study_markdown(cells, reference, families):
+def study_markdown(cells, reference, families, peers=None, sizes=None):
+    """The study's tables, a section per family; `peers`: `{measure:
+    {label: value}}`, rows under the LSTM's; `sizes`: as `heading`'s."""
+    peers = peers or {}
     parts = []
     for family in families:
         parts.append(f"## {family} family\n")
@@ -127,13 +149,16 @@ def study_markdown(cells, reference, families):
             parts.append("Recall: the per-token models see one time step, "
                          "so they cannot recall any lag (not measured).\n")
         for key in quality_measures(cells, family) + [k for k, _ in COSTS]:
-            parts.append(f"### {heading(key)}\n\n"
-                         f"{table(cells, family, key, reference)}\n")
+            text = table(cells, family, key, reference, peers.get(key))
+            parts.append(f"### {heading(key, sizes)}\n\n{text}\n")
     return "\n".join(parts)
 
 
-def plots(path_prefix, cells, reference, families):
-    """Quality against vocabulary, recall, and quality against rows."""
+def plots(path_prefix, cells, reference, families, peers=None, sizes=None):
+    """Quality against vocabulary, recall, and quality against rows; the
+    LSTM dashed, `peers` (`{measure: {label: value}}`) dotted; `sizes`:
+    as `heading`'s."""
+    peers = peers or {}
     import matplotlib
 
     matplotlib.use("Agg")
@@ -171,11 +196,14 @@ def plots(path_prefix, cells, reference, families):
                 if not math.isnan(mean):
                     ax.axhline(mean, color="k", ls="--", lw=1,
                                label="LSTM (reference)")
+            for (label, value), color in zip(peers.get(key, {}).items(),
+                                             ("tab:gray", "tab:brown")):
+                ax.axhline(value, color=color, ls=":", lw=1, label=label)
             ax.set_xscale("log", base=2)
             if key not in ("recall_k", "logistic_horizon"):
                 ax.set_yscale("log")
             ax.set_xlabel("effective vocabulary")
-            ax.set_title(f"{family}: {heading(key)}", fontsize=9)
+            ax.set_title(f"{family}: {heading(key, sizes)}", fontsize=9)
             ax.grid(alpha=0.3)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=6)

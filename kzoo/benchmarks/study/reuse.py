@@ -63,16 +63,18 @@ def verdict(path, config):
     by_limit = "limit_s" in key
     limit = key.get("limit_s")
     key = {k: v for k, v in key.items() if k != "limit_s"}
-    if key != wanted and config.get("reference") and _covers(key, wanted):
-        key = wanted  # the LSTM measured for more families: reuse it
+    extra = _MEASURES if config.get("reference") else _TASKS
+    if key != wanted and _covers(key, wanted, extra):
+        key = wanted  # measured for more families or tasks: reuse it
     if key != wanted:
         measured, asked = differences(key, wanted)
-        if config.get("reference") and _covers(
-                {**key, **_MEASURES}, {**wanted, **_MEASURES}):
-            return None, (f"{path} holds the LSTM measured for other "
-                          f"families ({measured}; this command needs "
-                          f"{asked}): measured again, its finished runs "
-                          "reused")
+        if finished and _covers({**key, **extra}, {**wanted, **extra},
+                                extra):
+            what = ("the LSTM measured for other families"
+                    if config.get("reference") else "this cell measured")
+            return None, (f"{path} holds {what} ({measured}; this command "
+                          f"needs {asked}): measured again, its finished "
+                          "runs reused")
         if not finished:  # nothing measured to lose
             return None, (f"{path} holds no measurement "
                           f"({cell.get('skipped')}), and was tried with "
@@ -89,21 +91,33 @@ def verdict(path, config):
     return cell, None
 
 
-# The measures of the LSTM that depend on the study's families.
-_MEASURES = {"recall": None, "logistic": None}
+# The measures of the LSTM that depend on the study's families, and the
+# window tasks of any result: a result may hold more of them than asked.
+_MEASURES = {"recall": None, "logistic": None, "tasks": None}
+_TASKS = {"tasks": None}
 
 
-def _covers(measured, wanted):
+def _covers(measured, wanted, extra):
     """Whether `measured` is `wanted`, or `wanted` with more of the
-    family-dependent measures (`_MEASURES`): the logistic map, or recall
-    at more lags (the same epochs and series at the lags wanted)."""
+    measures `extra` (`_MEASURES` or `_TASKS`): the logistic map, recall
+    at more lags (the same epochs and series at the lags wanted), more
+    window tasks (the same plan for those wanted)."""
     if any(measured.get(k) != v for k, v in wanted.items()
-           if k not in _MEASURES):
+           if k not in extra):
         return False
     return all(wanted.get(k) in (None, measured.get(k))
                or (k == "recall" and _more_lags(measured.get(k),
                                                 wanted.get(k)))
-               for k in _MEASURES)
+               or (k == "tasks" and _more_tasks(measured.get(k),
+                                                wanted.get(k)))
+               for k in extra)
+
+
+def _more_tasks(measured, wanted):
+    """Whether the window tasks `measured` hold every task of `wanted`,
+    each with the same plan."""
+    return isinstance(measured, dict) and all(
+        measured.get(name) == chosen for name, chosen in wanted.items())
 
 
 def _more_lags(measured, wanted):
@@ -140,6 +154,10 @@ def _phrase(name, value):
         return f"series {value.get('spec')} of SHA-1 {value.get('data_sha1')}"
     if name == "version":
         return f"measuring code version {value}"
+    if name == "tasks":
+        return ("no window task" if not value else "window tasks " + ", ".join(
+            f"{task} ({_epochs(p.get('epochs'))}, {p.get('task')})"
+            for task, p in value.items()))
     return f"{name} {value}"
 
 

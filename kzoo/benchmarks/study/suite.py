@@ -32,6 +32,7 @@ from kzoo.benchmarks.study import design
 from kzoo.benchmarks.study import measure
 from kzoo.benchmarks.study import report
 from kzoo.benchmarks.study import reuse
+from kzoo.benchmarks.study import window_tasks as window
 from kzoo.errors import DataError
 from kzoo.errors import RunBusy
 from kzoo.tuning import distributed
@@ -74,7 +75,7 @@ def _stub(config):
 
 def run_study(families, variants, vocabs, seeds, out, epochs=None,
               limit_s=600.0, in_process=False, quick=None, measure=True,
-              cluster_options=None, log=print):
+              cluster_options=None, window_tasks=(), log=print):
     """Measure every cell (and the LSTM); write study.md/.csv and plots.
 
     Args:
@@ -89,10 +90,12 @@ def run_study(families, variants, vocabs, seeds, out, epochs=None,
         in_process: measure in this process (peak RSS is then this
             process's).
         quick: extra cell settings for a fast check (`recall_lags`,
-            `recall_epochs`, `horizon`).
+            `recall_epochs`, `horizon`, `window_task_overrides`).
         measure: `False`: measure nothing, write the tables and plots of
             the cells finished so far (the others marked "not measured
             yet"), e.g. while the study runs in another terminal.
+        window_tasks: names of `design.WINDOW_TASKS` to measure in the
+            families that read a window (and the LSTM).
 
     Returns:
         The markdown of `study.md`.
@@ -112,6 +115,8 @@ def run_study(families, variants, vocabs, seeds, out, epochs=None,
     common = {"seeds": list(range(seeds)), "out": os.path.join(out, "runs"),
               "limit_s": limit_s, "jax_cache": os.path.join(out, ".jax_cache"),
               **(quick or {})}
+    if window_tasks:
+        common["window_tasks"] = list(window_tasks)
     if epochs:
         common["epochs"] = epochs
     # The cells first, the LSTM last: it is one job for every cell, and
@@ -149,12 +154,19 @@ def run_study(families, variants, vocabs, seeds, out, epochs=None,
             if results is None:  # a worker: the chief writes the tables
                 return None
     reference, cells = results[-1], results[:-1]
-    text = report.study_markdown(cells, reference, families)
+    peers, sizes = {}, {}
+    if any(design.task_plan(f, window_tasks) for f in families):
+        overrides = common.get("window_task_overrides")
+        peers = window.peers(window_tasks, overrides)
+        sizes = {name: p["task"] for name, p in design.task_plan(
+            None, window_tasks, overrides).items()}
+    text = report.study_markdown(cells, reference, families, peers, sizes)
     with open(os.path.join(out, "study.md"), "w", encoding="utf-8") as f:
         f.write(text)
     _csv(os.path.join(out, "study.csv"),
          cells + ([reference] if reference else []))
-    report.plots(os.path.join(out, "study"), cells, reference, families)
+    report.plots(os.path.join(out, "study"), cells, reference, families,
+                 peers, sizes)
     return text
 
 

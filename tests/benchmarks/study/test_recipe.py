@@ -20,7 +20,7 @@ from helpers import ROOT
 from helpers import load_recipe
 
 FLAT32 = {"family": "mixer", "variant": "flat", "vocab": 32, "seeds": [0],
-          "limit_s": 600.0}
+          "limit_s": 600.0, "window_tasks": list(design.WINDOW_TASKS)}
 
 
 @pytest.fixture
@@ -41,6 +41,7 @@ def recipe():
     (["--recall-lags", "8,x"], "--recall-lags must be integers"),
     (["--recall-lags", "5000"], "--recall-lags: lag 5000: the lag task "
      "takes integer lags from 1 to 4096"),
+    (["--window-tasks", "content,bogus"], "--window-tasks: unknown 'bogus'"),
     (["--worker-timeout", "0"], "--worker-timeout must be > 0, got 0"),
     (["--oracle-timeout", "-1"], "--oracle-timeout must be > 0, got -1"),
 ])
@@ -71,6 +72,25 @@ def test_recall_lags_replace_every_familys_own(tmp_path, monkeypatch,
     assert fake.measured == ["mixer_flat_32", "cache_flat_32", "reference"]
     for config in fake.configs:
         assert measure.result_key(config)["recall"]["lags"] == [64, 1024]
+
+
+def test_window_tasks_reach_the_families_that_read_a_window(
+        tmp_path, monkeypatch, recipe):
+    fake = FakeChild(monkeypatch)
+    common = ["--family", "per-token,cache", "--variant", "flat", "--vocab",
+              "32", "--seeds", "1", "--quiet"]
+    assert recipe.cli(["--out", str(tmp_path / "all")] + common) == 0
+    keys = [measure.result_key(c) for c in fake.configs]
+    assert [sorted(k.get("tasks", ())) for k in keys] == [
+        [], ["content", "taylor"], ["content", "taylor"]]
+    text = (tmp_path / "all" / "study.md").read_text()
+    assert "| seasonal naive (a week back) | 0.014 |" in text
+    fake.configs.clear()
+    assert recipe.cli(["--out", str(tmp_path / "none"), "--window-tasks",
+                       "none"] + common) == 0
+    assert not any("tasks" in measure.result_key(c) for c in fake.configs)
+    assert "seasonal naive" not in (tmp_path / "none" / "study.md"
+                                    ).read_text()
 
 
 def test_a_relative_out_is_the_callers(tmp_path, monkeypatch, recipe):
@@ -160,7 +180,19 @@ def test_quick_study_writes_tables_plots_and_resumes(tmp_path, capsys,
     assert cache["model"] == "mhvqcache" and cache["key"]["recall"][
         "settings"] == {"lr": 5e-3}
     assert cache["runs"][0]["recall_nmse_8"] > 0
+    # The window tasks, small, in both families that read a window, with
+    # their peers; the LSTM is measured on them too.
+    assert cache["runs"][0]["content_nmse"] > 0
+    assert cache["runs"][0]["taylor_nmse"] > 0
+    assert saved["key"]["tasks"]["content"]["task"]["window"] == 32
+    assert text.count("### content-addressed recall NMSE, W = 32") == 2
+    assert text.count("### Taylor NMSE, held-out two weeks, lookback "
+                      "T = 48") == 2
+    assert text.count("| seasonal naive (a week back) |") == 2
+    lstm = json.loads((out / "cells" / "reference.json").read_text())
+    assert lstm["runs"][0]["taylor_nmse"] > 0
     token = json.loads((out / "cells" / "per-token_flat_32.json").read_text())
+    assert "content_nmse" not in token["runs"][0]
     assert token["runs"][0]["logistic_horizon"] >= 0
     assert "steps fed back within NRMSE 0.1 on the logistic map" in text
     capsys.readouterr()

@@ -96,3 +96,31 @@ def test_the_recall_curve_tables_of_the_recalling_families(tmp_path):
                              ["cache"]):
         assert os.path.getsize(path) > 0
 
+
+
+def test_the_window_task_tables_with_their_peers(tmp_path):
+    cells = [{"family": "mixer", "variant": "flat", "vocab": v,
+              "effective_vocab": v, "rows": v,
+              "runs": [{"seed": 0, "content_nmse": c, "taylor_nmse": 0.004}]}
+             for v, c in ((32, 0.9), (1024, 0.2))]
+    assert report.quality_measures(cells, "mixer")[-2:] == [
+        "content_nmse", "taylor_nmse"]
+    # Not measured (an older study): no table.
+    assert "content_nmse" not in report.quality_measures(
+        [{**cells[0], "runs": [{"seed": 0}]}], "mixer")
+    assert "content_nmse" not in report.quality_measures(cells, "per-token")
+    assert report.heading("content_nmse") == (
+        "content-addressed recall NMSE, W = 64 (exact copies, floor 0)")
+    assert report.heading("taylor_nmse", {"taylor": {"lookback": 48}}) == (
+        "Taylor NMSE, held-out two weeks, lookback T = 48")
+    peers = {"taylor_nmse": {"least-squares AR": 0.0009,
+                             "seasonal naive (a week back)": 0.014}}
+    lines = report.table(cells, "mixer", "taylor_nmse", None,
+                         peers["taylor_nmse"]).splitlines()
+    assert lines[-2:] == ["| least-squares AR | 0.0009 | 0.0009 |",
+                          "| seasonal naive (a week back) | 0.014 | 0.014 |"]
+    text = report.study_markdown(cells, None, ["mixer"], peers)
+    assert "| 1: flat | 0.9 | 0.2 |" in text
+    for path in report.plots(str(tmp_path / "s"), cells, None, ["mixer"],
+                             peers):
+        assert os.path.getsize(path) > 0

@@ -94,3 +94,25 @@ def test_the_lstm_is_measured_for_the_studys_families(tmp_path):
         in why and "measured again, its finished runs reused" in why
     with pytest.raises(DataError, match="3 epochs"):
         reuse.verdict(path, {**token, "epochs": 3})
+
+
+def test_a_cell_measured_without_a_window_task_is_measured_again(tmp_path):
+    both = {**CONFIG, "window_tasks": ["content", "taylor"]}
+    content = {**CONFIG, "window_tasks": ["content"]}
+    # Measured before the window tasks (its key has none): extended, its
+    # finished runs reused, not refused.
+    path = _saved(tmp_path, result(CONFIG))
+    cell, why = reuse.verdict(path, both)
+    assert cell is None and "holds this cell measured (no window task; " \
+        "this command needs window tasks content (2 epochs" in why
+    assert why.endswith("measured again, its finished runs reused")
+    # Measured with both: reused by a command that asks for fewer.
+    path = _saved(tmp_path, result(both))
+    for fewer in (CONFIG, content):
+        assert reuse.verdict(path, fewer)[1] is None
+    # With another content task: measured again; other epochs: refused.
+    other = {**both, "window_task_overrides": {"content": {"window": 32}}}
+    cell, why = reuse.verdict(path, other)
+    assert cell is None and "measured again" in why
+    with pytest.raises(DataError, match="2 epochs"):
+        reuse.verdict(path, {**both, "epochs": 2})
