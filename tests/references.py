@@ -20,6 +20,19 @@ def np_softmax(z):
     return e / e.sum(-1, keepdims=True)
 
 
+def np_causal_attention(q, k, v):
+    """Causal softmax attention by its full-sequence definition: a
+    `(T, T)` causal softmax per head.
+
+    `q`, `k`: `(B, T, H, d)`, `v`: `(B, T, H, e)`.
+    """
+    length = q.shape[1]
+    scores = np.einsum("bthd,bjhd->bhtj", q, k) / np.sqrt(q.shape[-1])
+    causal = np.tril(np.ones((length, length), bool))
+    probs = np_softmax(np.where(causal, scores, -np.inf))
+    return np.einsum("bhtj,bjhe->bthe", probs, v)
+
+
 def np_soft_read(x, table, scale):
     """x (..., d), table (V, d)."""
     p = np_softmax(x @ table.T * scale)

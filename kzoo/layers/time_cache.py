@@ -6,20 +6,14 @@ steps costs time and memory linear in `T` (Lingle, "Transformer-VQ:
 Linear-Time Transformers via Vector Quantization", ICLR 2024).
 """
 
-import math
-
 import keras
 from keras import ops
 
-from kzoo.backend import scans
+from kzoo.layers.cached_attention import cached_attention
 from kzoo.layers.checks import check_fraction
 from kzoo.layers.checks import check_int
 from kzoo.layers.checks import check_number
 from kzoo.layers.product_codebook import ProductCodebook
-
-# Logit of a masked score: exp(NEG - max) is 0 in float32, and finite
-# arithmetic keeps fully masked rows free of NaN.
-NEG = -1e9
 
 
 class _KeyCodebook(ProductCodebook):
@@ -38,93 +32,13 @@ class _KeyCodebook(ProductCodebook):
         return tuple(input_shape), tuple(input_shape[:-1]) + (self.n_head,)
 
 
-def _shift_blocks(x, steps):
-    """`x` moved `steps` blocks later along axis 2 (zeros first)."""
-    widths = [[0, 0]] * len(x.shape)
-    widths[2] = [steps, 0]
-    return ops.pad(x, widths)[:, :, : ops.shape(x)[2]]
-
-
-def cached_attention(query, key, value, codes, table, block_size):
-    """Causal softmax attention with quantised keys, blockwise in time.
-
-    `out_t = sum_{j<=t} exp(q_t . k_j / sqrt(d)) v_j / sum_{j<=t} exp(...)`
-    where every `k_j` is a row of `table` (`k_j = table[codes_j]` in value).
-    A query reads its own block and the previous one exactly (a causal
-    `(L, 2L)` score matrix) and every older step through the cache: the
-    count `N_s` and value sum `U_s` of each code `s`, summed over blocks,
-    contributing `exp(q_t . c_s / sqrt(d)) U_s` and `... N_s`.
-
-    Args:
-        query, key: `(B, T, H, d)`; `key` quantised (straight-through).
-        value: `(B, T, H, e)`.
-        codes: `(B, T, H)` int codes of the keys.
-        table: `(H, S, d)` codebook rows per head.
-        block_size: block length `L`; `T` is padded to a multiple of it.
-
-    Returns:
-        `(B, T, H, e)`.
-    """
-    shape = ops.shape(query)
-    length, size = shape[1], block_size
-    pad = (-length) % size
-    if not isinstance(pad, int) or pad:
-        widths = [[0, 0], [0, pad], [0, 0], [0, 0]]
-        query, key, value = (ops.pad(t, widths) for t in (query, key, value))
-        codes = ops.pad(codes, widths[:3])
-
-    def blocks(x):  # (B, T, H, e) -> (B, H, n, L, e)
-        x = ops.reshape(x, (shape[0], -1, size) + tuple(ops.shape(x)[2:]))
-        return ops.transpose(x, (0, 3, 1, 2, 4))
-
-    q, k, v = blocks(query), blocks(key), blocks(value)
-    n_block = ops.shape(q)[2]
-    scale = 1.0 / math.sqrt(query.shape[-1])
-
-    # Exact part: the previous block and the own block, causally.
-    k2 = ops.concatenate([_shift_blocks(k, 1), k], axis=3)
-    v2 = ops.concatenate([_shift_blocks(v, 1), v], axis=3)
-    local = ops.einsum("bhnld,bhnmd->bhnlm", q, k2) * scale
-    rows = ops.arange(size)[:, None]
-    cols = ops.arange(2 * size)[None, :]
-    first = ops.arange(n_block)[:, None, None] == 0
-    allowed = ops.logical_and(
-        cols <= rows + size,
-        ops.logical_or(ops.logical_not(first), cols >= size))
-    local = ops.where(allowed, local, NEG)
-
-    # Cache: per-code counts and value sums of the blocks before those two.
-    codes = ops.transpose(
-        ops.reshape(codes, (shape[0], -1, size, shape[2])), (0, 3, 1, 2))
-    one_hot = ops.one_hot(codes, table.shape[1], dtype=v.dtype)
-    counts = _shift_blocks(scans.cumsum(ops.sum(one_hot, axis=3), axis=2), 2)
-    sums = ops.einsum("bhnls,bhnle->bhnse", one_hot, v)
-    sums = _shift_blocks(scans.cumsum(sums, axis=2), 2)
-    cached = ops.einsum("bhnld,hsd->bhnls", q, table) * scale
-    cached = ops.where(counts[:, :, :, None, :] > 0, cached, NEG)
-
-    # One maximum per query over both parts: every exponent is <= 0.
-    top = ops.stop_gradient(ops.maximum(
-        ops.max(local, axis=-1, keepdims=True),
-        ops.max(cached, axis=-1, keepdims=True)))
-    w_local = ops.exp(local - top)
-    w_cached = ops.exp(cached - top)
-    numerator = (ops.einsum("bhnlm,bhnme->bhnle", w_local, v2)
-                 + ops.einsum("bhnls,bhnse->bhnle", w_cached, sums))
-    denominator = (ops.sum(w_local, axis=-1)
-                   + ops.einsum("bhnls,bhns->bhnl", w_cached, counts))
-    out = numerator / denominator[..., None]
-    out = ops.transpose(out, (0, 2, 3, 1, 4))
-    out = ops.reshape(out, (shape[0], -1) + tuple(ops.shape(out)[3:]))
-    return out[:, :length]
-
-
 @keras.saving.register_keras_serializable(package="kzoo")
 class CodebookCache(keras.layers.Layer):
     """Causal attention over all past steps with keys quantised to a codebook.
 
     Per head `h` (of `n_head`, width `d = head_dim`): `q_t = W_q x_t`,
-    `k_t = W_k x_t`, `v_t = W_v x_t`; the key is quantised to its nearest
+    `k_t = W_k x_{t-l}` (`l = key_lag`; `x_j = 0` for `j < 0`),
+    `v_t = W_v x_t`; the key is quantised to its nearest
     row of the head's table `C` (`S = num_codes` rows), `z_t = argmin_s
     ||k_t - c_s||^2`, `k^_t = k_t + sg(c_{z_t} - k_t)` (straight-through),
     and
@@ -159,6 +73,10 @@ class CodebookCache(keras.layers.Layer):
         head_dim: width `d` of a head's queries, keys and values; `None`
             means `D // n_head`.
         block_size: block length `L` (>= 1) of the exact local part.
+        key_lag: steps `l` (>= 0) from the input a key reads to its
+            value's. With `l = 1` (an induction head's previous-token
+            key) a query that matches `x_{j-1}` reads `v_j`, the step
+            that followed the match: a recurring segment is continued.
         key_norm: LayerNorm over each head's keys before quantisation
             (per-head `gamma`, `beta`), which keeps keys at the scale of
             the N(0, 1) table.
@@ -196,6 +114,7 @@ class CodebookCache(keras.layers.Layer):
         n_head=1,
         head_dim=None,
         block_size=32,
+        key_lag=0,
         key_norm=True,
         commitment_weight=0.01,
         ema=True,
@@ -212,6 +131,7 @@ class CodebookCache(keras.layers.Layer):
         if head_dim is not None:
             check_int("head_dim", head_dim)
         check_int("block_size", block_size)
+        check_int("key_lag", key_lag, minimum=0)
         check_number("commitment_weight", commitment_weight, minimum=0,
                      strict=False)
         check_fraction("decay", decay)
@@ -220,6 +140,7 @@ class CodebookCache(keras.layers.Layer):
         self.n_head = n_head
         self.head_dim = head_dim
         self.block_size = block_size
+        self.key_lag = key_lag
         self.key_norm = bool(key_norm)
         self.commitment_weight = float(commitment_weight)
         self.ema = bool(ema)
@@ -265,7 +186,8 @@ class CodebookCache(keras.layers.Layer):
     def call(self, inputs, training=False):
         shape = ops.shape(inputs)
         heads = (shape[0], shape[1], self.n_head, self.depth)
-        keys, codes = self.codebook(self.key(inputs), training=training)
+        keys, codes = self.codebook(self.key(self._lagged(inputs)),
+                                    training=training)
         out = cached_attention(
             ops.reshape(self.query(inputs), heads), ops.reshape(keys, heads),
             ops.reshape(self.value(inputs), heads), codes,
@@ -273,6 +195,13 @@ class CodebookCache(keras.layers.Layer):
         out = self.projection(
             ops.reshape(out, (shape[0], shape[1], self.n_head * self.depth)))
         return (out, codes) if self.return_codes else out
+
+    def _lagged(self, inputs):
+        """`inputs` moved `key_lag` steps later along time (zeros first)."""
+        if not self.key_lag:
+            return inputs
+        moved = ops.pad(inputs, [[0, 0], [self.key_lag, 0], [0, 0]])
+        return moved[:, : ops.shape(inputs)[1]]
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -287,6 +216,7 @@ class CodebookCache(keras.layers.Layer):
             "n_head": self.n_head,
             "head_dim": self.head_dim,
             "block_size": self.block_size,
+            "key_lag": self.key_lag,
             "key_norm": self.key_norm,
             "commitment_weight": self.commitment_weight,
             "ema": self.ema,

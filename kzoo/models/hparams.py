@@ -88,6 +88,10 @@ HYPERPARAMETERS = {
     "block_size": Hyperparameter(
         "time-cache block length: a step reads its own and the previous "
         "block exactly, older steps through the per-code cache"),
+    "key_lag": Hyperparameter(
+        "time-cache models: steps from the input a cache key reads to its "
+        "value's (1: an induction head's previous-token key, which "
+        "continues a recurring segment)"),
     "cache": Hyperparameter(
         "time-cache models: the codebook cache over time in every block "
         "(false: the ablation without it)"),

@@ -223,7 +223,7 @@ _SPECS = {
 _TIME = {**_train(256, 2e-3, 32, **KZOO_TRAINING), **_forecast(),
          "d_model": 32, "layers": 2, "loss_positions": 0}
 _CACHE = {**_TIME, "vocab_size": 64, "block_size": 32, "patch": 8,
-          "cache": True, "convolution": True, "conv_norm": False}
+          "cache": True, "convolution": True, "conv_norm": False, "key_lag": 0}
 _SPECS["vqcache"] = ModelSpec(
     time_cache.build_vqcache, "aligned", {**_CACHE, "n_head": 1},
     description="Transformer-VQ attention over the past (per-code cache, "

@@ -31,6 +31,7 @@ def build_vqcache(
     n_head=1,
     vocab_size=64,
     block_size=32,
+    key_lag=0,
     patch=8,
     max_length=None,
     change=False,
@@ -47,7 +48,8 @@ def build_vqcache(
     Each token carries its last `patch` values (`DelayEmbedding`), embedded
     to `d_model` by a Dense layer. Each block adds, to the residual stream
     `h`, `CodebookCache(LN(h))` (`n_head` heads, each with its own table
-    of `vocab_size` rows, blocks of `block_size` steps), then
+    of `vocab_size` rows, blocks of `block_size` steps, keys `key_lag`
+    steps behind their values), then
     `CausalLongConvolution(h)` (a kernel of `max_length` taps, default
     `time_steps`; of `LN(h)` with `conv_norm`), then a two-layer GELU MLP
     of width `2 d_model` on `LN(h)`. A final LayerNorm and `Dense(1)`
@@ -78,7 +80,7 @@ def build_vqcache(
             if cache:
                 read = CodebookCache(
                     vocab_size, n_head=n_head, block_size=block_size,
-                    seed=i, name=f"cache_{i}")(
+                    key_lag=key_lag, seed=i, name=f"cache_{i}")(
                         _norm(f"cache_norm_{i}")(hidden))
                 hidden = keras.layers.Add(name=f"cache_add_{i}")(
                     [hidden, read])

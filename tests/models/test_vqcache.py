@@ -21,6 +21,7 @@ def test_registered_with_their_defaults():
         cache = model.get_layer("cache_1")
         assert isinstance(cache, CodebookCache)
         assert cache.n_head == heads and cache.block_size == 32
+        assert cache.key_lag == 0
         assert tuple(cache.codebook.codebook.shape) == (
             heads, 64, 32 // heads)
         conv = model.get_layer("conv_1")
@@ -32,6 +33,7 @@ def test_registered_with_their_defaults():
 # test_every_model_builds_fits_and_saves, which covers every registered model.
 @pytest.mark.parametrize("name, hp", [
     ("vqcache", SMALL), ("mhvqcache", dict(SMALL, n_head=2)),
+    ("vqcache", dict(SMALL, key_lag=1)),
     ("vqrecall", {"time_steps": 24, "key": 4, "n_head": 2, "levels": 4,
                   "d_model": 8, "layers": 1})])
 def test_the_past_does_not_see_the_future(rng, name, hp):
@@ -51,6 +53,7 @@ def test_the_past_does_not_see_the_future(rng, name, hp):
     ({"layers": 0}, "`layers` must be an integer >= 1"),
     ({"d_model": 10, "n_head": 4}, "`n_head` must divide"),
     ({"vocab_size": 0}, "num_codes"),
+    ({"key_lag": -1}, "`key_lag` must be an integer >= 0"),
 ])
 def test_bad_hyperparameters(hp, match):
     with pytest.raises(ValueError, match=match):
