@@ -173,6 +173,13 @@ def task_plan(family, names, overrides=None):
     return plan
 
 
+def run_settings(settings, plan_settings):
+    """A cell's `settings` for a run of another task: its window length
+    and epochs are the task's, `plan_settings` (a plan's) win."""
+    return {**{k: v for k, v in settings.items()
+               if k not in ("time_steps", "epochs")}, **plan_settings}
+
+
 def cell_settings(family, variant, vocab):
     """The model name and every hyperparameter of one cell."""
     kind, settings, effective, rows = variant_settings(variant, vocab)

@@ -49,9 +49,7 @@ def measure(name, settings, seed, config, log):
     The plan's settings (a learning rate) apply to the cells' models, not
     to the LSTM (its reference settings)."""
     chosen = plan(config)
-    model_settings = {k: v for k, v in settings.items()
-                      if k not in ("time_steps", "epochs")}
-    model_settings.update(chosen["settings"])
+    model_settings = design.run_settings(settings, chosen["settings"])
     rows, result = [], {}
     for lag in chosen["lags"]:
         metrics = recall.recall_run(

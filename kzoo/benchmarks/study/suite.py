@@ -154,12 +154,10 @@ def run_study(families, variants, vocabs, seeds, out, epochs=None,
             if results is None:  # a worker: the chief writes the tables
                 return None
     reference, cells = results[-1], results[:-1]
-    peers, sizes = {}, {}
-    if any(design.task_plan(f, window_tasks) for f in families):
-        overrides = common.get("window_task_overrides")
-        peers = window.peers(window_tasks, overrides)
-        sizes = {name: p["task"] for name, p in design.task_plan(
-            None, window_tasks, overrides).items()}
+    # The LSTM's plan: the tasks asked, if a family reads a window.
+    planned = window.plan(jobs[-1][1])
+    peers = window.peers(planned)
+    sizes = {name: p["task"] for name, p in (planned or {}).items()}
     text = report.study_markdown(cells, reference, families, peers, sizes)
     with open(os.path.join(out, "study.md"), "w", encoding="utf-8") as f:
         f.write(text)

@@ -79,12 +79,10 @@ def measure(name, settings, seed, config, log):
     """`{FIELDS[task]: NMSE}` for every task of the cell's plan. The
     plan's settings (the cache's learning rate) apply to the cells'
     models; the LSTM keeps its reference settings."""
-    model_settings = {k: v for k, v in settings.items()
-                      if k not in ("time_steps", "epochs")}
     result = {}
     for task_name, chosen in plan(config).items():
         task, size = task_of(task_name, chosen["task"])
-        run_settings = {**model_settings, **chosen["settings"],
+        run_settings = {**design.run_settings(settings, chosen["settings"]),
                         "epochs": chosen["epochs"]}
         out = os.path.join(config["out"], task_name)
         if task_name == "content":
@@ -97,12 +95,12 @@ def measure(name, settings, seed, config, log):
     return result
 
 
-def peers(names, overrides=None):
-    """`{field: {label: NMSE}}`: the least-squares AR on each task's window
-    and, on Taylor, the value a week back (nothing trained; seconds)."""
+def peers(planned):
+    """`{field: {label: NMSE}}` of the tasks `planned` (a `plan`, or
+    `None`): the least-squares AR on each task's window and, on Taylor,
+    the value a week back (nothing trained; seconds)."""
     lines = {}
-    for task_name, chosen in (design.task_plan(None, names, overrides)
-                              or {}).items():
+    for task_name, chosen in (planned or {}).items():
         task, size = task_of(task_name, chosen["task"])
         if task_name == "content":
             lines[FIELDS[task_name]] = {

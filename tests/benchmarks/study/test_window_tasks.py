@@ -85,7 +85,7 @@ def test_measure_runs_each_task_with_the_familys_settings(tmp_path,
 
 
 def test_peers_are_the_ar_and_the_week_back():
-    lines = window_tasks.peers(BOTH, SMALL)
+    lines = window_tasks.peers(design.task_plan(None, BOTH, SMALL))
     assert set(lines) == {"content_nmse", "taylor_nmse"}
     # An AR reads positions, not content: far above the floor (0), where
     # the exact copies would let a read by content go.
@@ -98,4 +98,4 @@ def test_peers_are_the_ar_and_the_week_back():
     assert math.isfinite(taylor["least-squares AR"])
     assert taylor["least-squares AR"] < taylor[
         "seasonal naive (a week back)"]
-    assert window_tasks.peers([]) == {}
+    assert window_tasks.peers(None) == {}
