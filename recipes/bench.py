@@ -62,6 +62,12 @@ def parser():
                    help=f"comma-separated subset of {','.join(SECTIONS)}")
     p.add_argument("--memory-limit-gb", type=float, default=6.0,
                    help="skip codebook configurations estimated above this")
+    p.add_argument("--context-tokens", type=int, default=None, metavar="N",
+                   help="also time each context step with its batch taken "
+                   "in passes of at most N tokens, the gradients averaged "
+                   "(Keras's gradient_accumulation_steps: the same Adam "
+                   "update), e.g. 32768: one pass of 32 sequences at "
+                   "T = 1024, eight of 4 at 8192")
     p.add_argument("--quick", action="store_true",
                    help="tiny settings on the active backend only (unless "
                    "--backends), under a minute, to check the output")
@@ -73,6 +79,9 @@ def main(argv=None):
     if not args.memory_limit_gb > 0:
         raise UsageError(
             f"--memory-limit-gb must be > 0, got {args.memory_limit_gb}")
+    if args.context_tokens is not None and args.context_tokens < 1:
+        raise UsageError(
+            f"--context-tokens must be >= 1, got {args.context_tokens}")
     sections = args.sections.split(",")
     unknown = sorted(set(sections) - set(SECTIONS))
     if unknown:

@@ -84,8 +84,56 @@ def allocator(environ=None, backend=None):
     return name
 
 
+def micro_batch(length, batch, tokens):
+    """Sequences per pass when a pass holds at most `tokens` tokens.
+
+    The largest divisor of `batch` whose `length`-step sequences fit in
+    `tokens` (at least one sequence); `batch` itself when `tokens` is None.
+
+    >>> micro_batch(1024, 32, 32768), micro_batch(8192, 32, 32768)
+    (32, 4)
+    >>> micro_batch(8192, 32, None), micro_batch(8192, 32, 1000)
+    (32, 1)
+    """
+    if tokens is None:
+        return batch
+    if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 1:
+        raise ValueError(f"tokens={tokens!r} must be a positive int")
+    fits = max(1, tokens // length)
+    return max(d for d in range(1, batch + 1) if batch % d == 0 and d <= fits)
+
+
+def compiled(name, length, batch=CONTEXT["batch"], tokens=None):
+    """`(model, update)`: model `name` at the ruler's width, compiled, and
+    a function that runs one Adam update on a fixed batch of noise.
+
+    The update takes the batch in passes of `micro_batch(length, batch,
+    tokens)` sequences (one pass without `tokens`).
+    """
+    spec = models.spec(name)
+    hparams = {**spec.defaults, **_width(name), "time_steps": length}
+    if "max_length" in spec.defaults:
+        hparams["max_length"] = length
+    kzoo_backend.set_random_seed(0)
+    model = models.build(name, **hparams)
+    size = micro_batch(length, batch, tokens)
+    passes = batch // size
+    model.compile(keras.optimizers.Adam(
+        1e-3, gradient_accumulation_steps=passes if passes > 1 else None),
+        "mse")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(batch, length, 1)).astype("float32")
+    y = (x if spec.target == "aligned" else x[:, -1]).astype("float32")
+
+    def update():
+        for i in range(0, batch, size):
+            model.train_on_batch(x[i:i + size], y[i:i + size])
+
+    return model, update
+
+
 def step(name, length, batch=CONTEXT["batch"], repeats=3,
-         min_seconds=MIN_SECONDS, max_repeats=20):
+         min_seconds=MIN_SECONDS, max_repeats=20, tokens=None):
     """One model's train step at `length` tokens: a row (dict).
 
     After one warm-up step (compilation), times steps one by one: at
@@ -95,31 +143,33 @@ def step(name, length, batch=CONTEXT["batch"], repeats=3,
     tens of percent from one step to the next on a CPU, and the median of
     several is what a ratio of two lengths can be read against. Call in a
     fresh process for a meaningful peak RSS.
+
+    With `tokens`, a step is the same Adam update over the batch taken in
+    passes of `micro_batch(length, batch, tokens)` sequences, their
+    gradients averaged by Keras's `gradient_accumulation_steps`: the
+    activations of a pass stay the same size at every length (the CPU's
+    caches hold them or not alike), where one pass of the whole batch at
+    `T = 8192` streams every activation from memory. The only
+    difference from one pass: a layer's own updates in `call` (a
+    codebook's EMA) run once per pass.
     """
     if not 1 <= repeats <= max_repeats:
         raise ValueError(f"repeats={repeats} must be in [1, max_repeats="
                          f"{max_repeats}]")
-    spec = models.spec(name)
-    hparams = {**spec.defaults, **_width(name), "time_steps": length}
-    if "max_length" in spec.defaults:
-        hparams["max_length"] = length
-    kzoo_backend.set_random_seed(0)
-    model = models.build(name, **hparams)
-    model.compile(keras.optimizers.Adam(1e-3), "mse")
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(batch, length, 1)).astype("float32")
-    y = (x if spec.target == "aligned" else x[:, -1]).astype("float32")
+    model, update = compiled(name, length, batch, tokens)
     start = time.perf_counter()
-    model.train_on_batch(x, y)
+    update()
     warm_up = time.perf_counter() - start
     times, began = [], time.perf_counter()
     while len(times) < repeats or (
             len(times) < max_repeats
             and time.perf_counter() - began < min_seconds):
         start = time.perf_counter()
-        model.train_on_batch(x, y)
+        update()
         times.append(1000 * (time.perf_counter() - start))
-    return {"model": name, "time_steps": length, "batch": batch,
+    row = {} if tokens is None else {
+        "tokens": tokens, "micro_batch": micro_batch(length, batch, tokens)}
+    return {**row, "model": name, "time_steps": length, "batch": batch,
             "params": int(model.count_params()), "warm_up_s": warm_up,
             "step_ms": float(np.median(times)),
             "step_ms_min": min(times), "step_ms_max": max(times),
@@ -130,15 +180,29 @@ def step(name, length, batch=CONTEXT["batch"], repeats=3,
             "allocator": allocator(backend=keras.backend.backend())}
 
 
-def ratios(rows, short=1024, long=8192):
-    """`{model: (step ratio, memory ratio)}` from T=`short` to `long`.
+def label(row):
+    """A row's model, with its pass size when the batch was split.
 
-    Only models measured at both lengths appear; a ratio of `long / short`
-    (8) is linear growth.
+    >>> label({"model": "vqcache"})
+    'vqcache'
+    >>> label({"model": "vqcache", "tokens": 32768})
+    'vqcache, passes of 32768 tokens'
     """
-    by = {(r["model"], r["time_steps"]): r for r in rows if "step_ms" in r}
+    if row.get("tokens") is None:
+        return row["model"]
+    return f"{row['model']}, passes of {row['tokens']} tokens"
+
+
+def ratios(rows, short=1024, long=8192):
+    """`{label: (step ratio, memory ratio)}` from T=`short` to `long`.
+
+    Only models measured at both lengths appear (keyed by `label`: a
+    batch taken in passes is its own row); a ratio of `long / short` (8)
+    is linear growth.
+    """
+    by = {(label(r), r["time_steps"]): r for r in rows if "step_ms" in r}
     out = {}
-    for name in dict.fromkeys(r["model"] for r in rows):
+    for name in dict.fromkeys(label(r) for r in rows):
         a, b = by.get((name, short)), by.get((name, long))
         if a and b:
             out[name] = (b["step_ms"] / a["step_ms"],

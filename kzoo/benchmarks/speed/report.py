@@ -61,15 +61,16 @@ def tables(results):
         out["rollout"] = _table(
             ["backend", "model", "time_steps", "steps", "seconds", "steps/s"],
             rows)
-    rows = [(r["backend"], t["model"], t["time_steps"], t.get("params", "-"),
+    from kzoo.benchmarks.speed import context
+
+    rows = [(r["backend"], context.label(t), t["time_steps"],
+             t.get("params", "-"),
              _f(t.get("step_ms")), _spread(t), t.get("repeats", "-"),
              _f(t.get("peak_rss_mb"), 4),
              _f(t.get("device_mb")), t.get("skipped") or _unusual(
                  t.get("allocator")))
             for r in results for t in r.get("context", [])]
     if rows:
-        from kzoo.benchmarks.speed import context
-
         growth = [(r["backend"], name, _f(step, 3), _f(memory, 3))
                   for r in results
                   for name, (step, memory) in context.ratios(
@@ -172,7 +173,9 @@ def scaling_plot(path, results):
 
 def context_plot(path, results):
     """The step time and peak RSS against the context length T."""
-    _cost_plot(path, results, "context", lambda t: t["model"], "time_steps",
+    from kzoo.benchmarks.speed import context
+
+    _cost_plot(path, results, "context", context.label, "time_steps",
                "context length T",
                "train step against context length (width "
                f"{shapes.CONTEXT['dim']}, batch {shapes.CONTEXT['batch']})")

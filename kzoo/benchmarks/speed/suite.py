@@ -50,6 +50,7 @@ def worker_config(args, out):
         "context_lengths": list(shapes.CONTEXT_LENGTHS),
         "context_timeout_s": 900,
         "context_min_seconds": context.MIN_SECONDS,
+        "context_tokens": getattr(args, "context_tokens", None),
         "out": os.path.join(os.path.abspath(out), "runs"),
     }
     if args.quick:

@@ -66,20 +66,28 @@ def _context(config):
     """Each model at each length in a fresh process, shortest first.
 
     A length past `context_timeout_s` (or that fails) skips the model's
-    longer lengths: they would take longer still.
+    longer lengths: they would take longer still. With `context_tokens`,
+    each model is timed a second time with its batch taken in passes of
+    at most that many tokens (`context.step`'s `tokens`).
     """
     from kzoo.benchmarks.speed import context
 
     rows = []
-    for name in config["context_models"]:
+    tokens = config.get("context_tokens")
+    for name, split in ((n, t) for n in config["context_models"]
+                        for t in dict.fromkeys([None, tokens])):
         stopped = None
         for length in config["context_lengths"]:
             row = {"model": name, "time_steps": length}
+            if split is not None:
+                row["tokens"] = split
             if stopped:
                 rows.append({**row, "skipped": stopped})
                 continue
             kwargs = {"name": name, "length": length,
                       "min_seconds": config["context_min_seconds"]}
+            if split is not None:
+                kwargs["tokens"] = split
             try:
                 if config.get("context_in_process"):
                     row.update(context.step(**kwargs))

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import keras
+import numpy as np
 import pytest
 
 from kzoo.benchmarks.speed import context
@@ -29,6 +30,38 @@ def test_steps_are_timed_until_the_time_asked_for_or_the_cap():
     assert row["repeats"] == 4  # the cap, long before a minute
     with pytest.raises(ValueError, match="repeats=5 must be in"):
         context.step("linear", 16, repeats=5, max_repeats=4)
+
+
+def test_a_batch_in_passes_is_the_same_adam_update_as_one_pass():
+    one_model, one_update = context.compiled("linear", 16, batch=4)
+    split_model, split_update = context.compiled("linear", 16, batch=4,
+                                                 tokens=32)
+    before = [np.array(w) for w in split_model.get_weights()]
+    split_update()  # two passes of two sequences, one update
+    one_update()
+    changed = False
+    for a, b, w in zip(one_model.get_weights(), split_model.get_weights(),
+                       before):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        changed = changed or not np.allclose(b, w)
+    assert changed  # the update was applied, not only accumulated
+    row = context.step("linear", 16, batch=4, repeats=1, min_seconds=0.0,
+                       tokens=32)
+    assert (row["tokens"], row["micro_batch"]) == (32, 2)
+    assert "tokens" not in context.step("linear", 16, batch=4, repeats=1,
+                                        min_seconds=0.0)
+
+
+def test_the_passes_are_the_largest_divisor_of_the_batch_that_fits():
+    assert context.micro_batch(1024, 32, 32768) == 32
+    assert context.micro_batch(8192, 32, 32768) == 4
+    assert context.micro_batch(4096, 24, 32768) == 8
+    assert context.micro_batch(3000, 24, 32768) == 8  # 10 fit; 8 divides
+    assert context.micro_batch(100000, 32, 32768) == 1
+    assert context.micro_batch(8192, 32, None) == 32
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="tokens="):
+            context.micro_batch(8192, 32, bad)
 
 
 def test_the_allocator_is_named_from_the_environment():
@@ -83,3 +116,9 @@ def test_ratios_from_1024_to_8192():
             {"model": "b", "time_steps": 8192, "skipped": "too slow"}]
     assert context.ratios(rows) == {"a": (pytest.approx(8.0),
                                           pytest.approx(4.0))}
+    # A batch taken in passes is its own line beside the one-pass rows.
+    rows += [{"model": "a", "time_steps": t, "tokens": 64, "step_ms": ms,
+              "peak_rss_mb": 100.0} for t, ms in ((1024, 10.0), (8192, 60.0))]
+    assert context.ratios(rows)["a, passes of 64 tokens"] == (
+        pytest.approx(6.0), pytest.approx(1.0))
+    assert context.ratios(rows)["a"][0] == pytest.approx(8.0)

@@ -20,3 +20,15 @@ def test_the_context_table_gives_the_median_and_the_spread():
     # A row written before steps were timed one by one: no spread.
     old = report.tables(_context(step_ms=5.0, repeats=2))["context"]
     assert "| 5 | - | 2 |" in old
+
+
+def test_a_batch_in_passes_is_its_own_line_and_growth():
+    rows = [{"model": "vqcache", "time_steps": t, "params": 10,
+             "peak_rss_mb": 100.0, "step_ms": ms, **extra}
+            for t, ms, extra in ((1024, 10.0, {}), (8192, 110.0, {}),
+                                 (1024, 10.0, {"tokens": 32768}),
+                                 (8192, 70.0, {"tokens": 32768}))]
+    table = report.tables([{"backend": "torch", "context": rows}])["context"]
+    assert "| torch | vqcache, passes of 32768 tokens | 8192 |" in table
+    assert "| torch | vqcache | 11 | 1 |" in table
+    assert "| torch | vqcache, passes of 32768 tokens | 7 | 1 |" in table

@@ -15,7 +15,8 @@ from helpers import load_recipe
 def test_quick_bench_writes_every_table(tmp_path, capsys):
     recipe = load_recipe("bench")
     out = tmp_path / "bench"
-    assert recipe.cli(["--quick", "--out", str(out)]) == 0
+    assert recipe.cli(["--quick", "--out", str(out),
+                       "--context-tokens", "64"]) == 0
     printed = capsys.readouterr().out
     for name in ("throughput", "reference", "profile", "scaling", "rollout"):
         table = (out / f"{name}.md").read_text().splitlines()
@@ -27,6 +28,8 @@ def test_quick_bench_writes_every_table(tmp_path, capsys):
     assert os.path.getsize(out / "context.png") > 0
     context = (out / "context.md").read_text()
     assert "| lstm | 32 |" in context and "| lstm | 64 |" in context
+    # Timed again in passes of 64 tokens: 16 of 2 sequences at T = 32.
+    assert "| lstm, passes of 64 tokens | 32 |" in context
     results = json.loads((out / "results.json").read_text())
     assert [r["backend"] for r in results] == [keras.backend.backend()]
     rows = results[0]["scaling"]
@@ -61,6 +64,9 @@ def test_bad_section(tmp_path, capsys):
     assert "unknown section(s) speedy" in capsys.readouterr().err
     assert recipe.cli(["--memory-limit-gb", "-1", "--out", str(tmp_path)]) == 2
     assert "--memory-limit-gb must be > 0" in capsys.readouterr().err
+    assert recipe.cli(["--context-tokens", "0", "--out", str(tmp_path)]) == 2
+    assert "--context-tokens must be >= 1, got 0" in capsys.readouterr().err
+    assert not os.listdir(tmp_path)  # refused before anything is written
 
 
 @ONCE

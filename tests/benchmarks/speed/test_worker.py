@@ -38,3 +38,24 @@ def test_a_context_length_past_the_limit_skips_the_longer_ones(monkeypatch):
     assert rows[0]["step_ms"] == 1.0
     assert "stopped after the 5 s limit" in rows[1]["skipped"]
     assert rows[2]["skipped"] == "T=1024 failed or passed the time limit"
+
+
+def test_context_tokens_time_each_model_again_in_passes(monkeypatch):
+    from kzoo.benchmarks import child
+    from kzoo.benchmarks.speed import worker
+
+    calls = []
+
+    def run(module, config, timeout=None):
+        calls.append((config["length"], config.get("tokens")))
+        return {"step_ms": 1.0, "peak_rss_mb": 1.0}
+
+    monkeypatch.setattr(child, "run", run)
+    rows = worker._context({"context_models": ["vqcache"],
+                            "context_lengths": [1024, 8192],
+                            "context_timeout_s": 5,
+                            "context_min_seconds": 0.0,
+                            "context_tokens": 32768})
+    assert calls == [(1024, None), (8192, None), (1024, 32768),
+                     (8192, 32768)]
+    assert [r.get("tokens") for r in rows] == [None, None, 32768, 32768]
