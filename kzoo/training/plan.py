@@ -21,6 +21,7 @@ from kzoo.eval.run_dir import PARTIAL_PREFIX
 from kzoo.layers import ridge_codebook
 from kzoo.layers.checks import MAX_INT32
 from kzoo.layers.checks import check_int
+from kzoo.models import history
 from kzoo.storage import digest
 from kzoo.storage import jsonable
 
@@ -61,9 +62,21 @@ class Plan:
     def key(self):
         return digest(self.config())
 
+    def keys(self):
+        """This run's key, then the keys a run of the same model recorded
+        before settings were added to it holds (`kzoo.models.history`)."""
+        config = self.config()
+        return [digest({**config, "hparams": jsonable(form)})
+                for form in history.earlier_forms(self.hparams)]
+
     @property
     def staging_dir(self):
-        return os.path.join(self.out, self.name, PARTIAL_PREFIX + self.key())
+        """`OUT/<name>/.partial-<key>`: an unfinished run's directory,
+        under an earlier key where one was started before the settings
+        of `keys()` were added (it resumes there)."""
+        folders = [os.path.join(self.out, self.name, PARTIAL_PREFIX + key)
+                   for key in self.keys()]
+        return next((f for f in folders if os.path.isdir(f)), folders[0])
 
 
 # Hyperparameters named in a run name when they differ from the model's

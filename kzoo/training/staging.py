@@ -127,8 +127,11 @@ class Staging:
                               what=f"this run in {self.path}",
                               hint=self.hint).__enter__()
         if self.reuse:
-            self.finished = find_finished(self.plan.out, self.plan.name,
-                                          self.plan.key())
+            self.finished = next(
+                (found for found in (find_finished(self.plan.out,
+                                                   self.plan.name, key)
+                                     for key in self.plan.keys()) if found),
+                None)
             if self.finished:
                 self._drop_if_empty()
                 return self

@@ -78,6 +78,34 @@ def test_finish_renames_and_is_found(plan):
     assert not os.path.exists(plan.staging_dir)
 
 
+def test_a_run_recorded_before_a_setting_was_added_is_reused(tmp_path):
+    # vqcache's key_lag (kzoo.models.history) did not exist when earlier
+    # runs were recorded: their keys digest the hyperparameters without it.
+    series = data.load("csv:" + write_csv(tmp_path / "s.csv",
+                                          smooth_series(80)))
+    plan = training.plan_run("vqcache", {"time_steps": 8}, series,
+                             out=str(tmp_path / "runs"))
+    assert plan.hparams["key_lag"] == 0
+    current, earlier = plan.keys()
+    assert current == plan.key() and earlier != current
+    # An interrupted earlier run resumes in its own folder.
+    folder = os.path.join(plan.out, plan.name, ".partial-" + earlier)
+    os.makedirs(folder)
+    assert plan.staging_dir == folder
+    with Staging(plan) as stage:
+        assert stage.path == folder and stage.finished is None
+        with open(os.path.join(stage.path, "config.json"), "w") as f:
+            json.dump({"key": earlier}, f)
+        final = stage.finish()
+    with Staging(plan) as stage:  # finished under the earlier key: reused
+        assert stage.finished == final
+    # Another key_lag is another model: nothing of it is reused.
+    lagged = training.plan_run("vqcache", {"time_steps": 8, "key_lag": 1},
+                               series, out=str(tmp_path / "runs"))
+    assert lagged.keys() == [lagged.key()]
+    assert earlier not in lagged.keys()
+
+
 def test_an_interrupted_run_under_another_backend_is_named(plan):
     other = "torch" if keras.backend.backend() != "torch" else "jax"
     folder = os.path.join(plan.out, plan.name, ".partial-0123456789ab")

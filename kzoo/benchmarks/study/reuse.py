@@ -24,6 +24,7 @@ import json
 from kzoo import storage
 from kzoo.benchmarks.study import measure
 from kzoo.errors import DataError
+from kzoo.models import history
 
 RESULT_FIELDS = ("runs", "skipped", "failed")
 
@@ -63,6 +64,7 @@ def verdict(path, config):
     by_limit = "limit_s" in key
     limit = key.get("limit_s")
     key = {k: v for k, v in key.items() if k != "limit_s"}
+    key, wanted = _settings_as_now(key), _settings_as_now(wanted)
     extra = _MEASURES if config.get("reference") else _TASKS
     if key != wanted and _covers(key, wanted, extra):
         key = wanted  # measured for more families or tasks: reuse it
@@ -89,6 +91,14 @@ def verdict(path, config):
         return cell, (f"skipped under a limit of {_minutes(limit)}, this "
                       f"command's limit is {_minutes(config.get('limit_s'))}")
     return cell, None
+
+
+def _settings_as_now(key):
+    """`key` with its hyperparameters compared as the same model whenever
+    recorded (`kzoo.models.history`: settings added since)."""
+    if not isinstance(key.get("hparams"), dict):
+        return key
+    return {**key, "hparams": history.normalised(key["hparams"])}
 
 
 # The measures of the LSTM that depend on the study's families, and the

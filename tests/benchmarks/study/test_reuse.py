@@ -39,6 +39,17 @@ def test_the_same_key_is_reused_and_another_is_refused(tmp_path):
                                                                    None)
 
 
+def test_a_cell_recorded_before_a_setting_was_added_is_reused(tmp_path):
+    # The cache family's cells of session 23 hold no key_lag (added in
+    # session 24 at 0, kzoo.models.history): the same model.
+    config = {**CONFIG, "family": "cache", "vocab": 16}
+    old = result(config)
+    assert old["key"]["hparams"].pop("key_lag") == 0
+    path = _saved(tmp_path, old)
+    cell, why = reuse.verdict(path, config)
+    assert cell["runs"] and why is None
+
+
 def test_what_is_not_final_is_measured_again(tmp_path):
     failed = {**result(CONFIG), "failed": "killed by SIGKILL",
               "skipped": "failed: killed by SIGKILL"}
